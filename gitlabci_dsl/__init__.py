@@ -1,0 +1,132 @@
+"""gitlabci-dsl: GitLab CI pipelines as typed Python objects, compiled to YAML.
+
+>>> from gitlabci_dsl import Job, Pipeline, Stage, to_yaml
+>>> build = Stage("build")
+>>> text = to_yaml(Pipeline(stages=[build], jobs=[Job("make", stage=build, script=["make"])]))
+
+Names are loaded on first use (PEP 562) so that ``gitlabci-dsl compile`` only pays for the parts
+of the model a pipeline actually uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import ci
+    from .compiler import to_dict, to_documents
+    from .emitter import load_yaml, to_yaml
+    from .errors import CompileError, GitlabCIDSLError, LoadError, ValidationError
+    from .model.artifacts import Artifacts, CoverageReport, Reports
+    from .model.cache import Cache, CacheKey
+    from .model.environment import Environment, KubernetesEnvironment
+    from .model.image import DockerOptions, Image, KubernetesOptions, Service
+    from .model.include import Include
+    from .model.job import Job, Need, Stage
+    from .model.options import (
+        AllowFailure,
+        DastConfiguration,
+        Hooks,
+        IdToken,
+        Inherit,
+        OnlyExcept,
+        Pages,
+        Parallel,
+        Retry,
+    )
+    from .model.pipeline import AutoCancel, Default, Pipeline, Workflow
+    from .model.release import Release, ReleaseLink
+    from .model.rules import Changes, Exists, Rule
+    from .model.secrets import (
+        AwsSecret,
+        AzureSecret,
+        GcpSecret,
+        GitlabSecret,
+        Secret,
+        VaultEngine,
+        VaultSecret,
+    )
+    from .model.spec import MANDATORY, Input, InputRule, Spec
+    from .model.steps import Step
+    from .model.trigger import Forward, Trigger
+    from .model.values import Reference, Variable
+
+__version__ = "0.1.0"
+
+_WHERE: dict[str, str] = {
+    "ci": "",
+    "to_dict": "compiler",
+    "to_documents": "compiler",
+    "to_yaml": "emitter",
+    "load_yaml": "emitter",
+    "CompileError": "errors",
+    "GitlabCIDSLError": "errors",
+    "LoadError": "errors",
+    "ValidationError": "errors",
+    "Artifacts": "model.artifacts",
+    "CoverageReport": "model.artifacts",
+    "Reports": "model.artifacts",
+    "Cache": "model.cache",
+    "CacheKey": "model.cache",
+    "Environment": "model.environment",
+    "KubernetesEnvironment": "model.environment",
+    "DockerOptions": "model.image",
+    "Image": "model.image",
+    "KubernetesOptions": "model.image",
+    "Service": "model.image",
+    "Include": "model.include",
+    "Job": "model.job",
+    "Need": "model.job",
+    "Stage": "model.job",
+    "AllowFailure": "model.options",
+    "DastConfiguration": "model.options",
+    "Hooks": "model.options",
+    "IdToken": "model.options",
+    "Inherit": "model.options",
+    "OnlyExcept": "model.options",
+    "Pages": "model.options",
+    "Parallel": "model.options",
+    "Retry": "model.options",
+    "AutoCancel": "model.pipeline",
+    "Default": "model.pipeline",
+    "Pipeline": "model.pipeline",
+    "Workflow": "model.pipeline",
+    "Release": "model.release",
+    "ReleaseLink": "model.release",
+    "Changes": "model.rules",
+    "Exists": "model.rules",
+    "Rule": "model.rules",
+    "AwsSecret": "model.secrets",
+    "AzureSecret": "model.secrets",
+    "GcpSecret": "model.secrets",
+    "GitlabSecret": "model.secrets",
+    "Secret": "model.secrets",
+    "VaultEngine": "model.secrets",
+    "VaultSecret": "model.secrets",
+    "MANDATORY": "model.spec",
+    "Input": "model.spec",
+    "InputRule": "model.spec",
+    "Spec": "model.spec",
+    "Step": "model.steps",
+    "Forward": "model.trigger",
+    "Trigger": "model.trigger",
+    "Reference": "model.values",
+    "Variable": "model.values",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'gitlabci_dsl' has no attribute {name!r}")
+    module = importlib.import_module(f".{where or name}", __name__)
+    value = module if where == "" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

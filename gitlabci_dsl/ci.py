@@ -1,0 +1,156 @@
+"""GitLab's predefined CI/CD variables as literal ``$NAME`` strings.
+
+These are references that the *runner* expands; gitlabci-dsl never looks them up, so the generated
+YAML is the same on every machine. ``ci.REGISTRY_IMAGE == "$CI_REGISTRY_IMAGE"``.
+
+See https://docs.gitlab.com/ci/variables/predefined_variables/
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = [
+    "API_V4_URL",
+    "BUILDS_DIR",
+    "COMMIT_BEFORE_SHA",
+    "COMMIT_BRANCH",
+    "COMMIT_DESCRIPTION",
+    "COMMIT_MESSAGE",
+    "COMMIT_REF_NAME",
+    "COMMIT_REF_PROTECTED",
+    "COMMIT_REF_SLUG",
+    "COMMIT_SHA",
+    "COMMIT_SHORT_SHA",
+    "COMMIT_TAG",
+    "COMMIT_TIMESTAMP",
+    "COMMIT_TITLE",
+    "CONFIG_PATH",
+    "DEFAULT_BRANCH",
+    "DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX",
+    "DEPENDENCY_PROXY_PASSWORD",
+    "DEPENDENCY_PROXY_SERVER",
+    "DEPENDENCY_PROXY_USER",
+    "DEPLOY_PASSWORD",
+    "DEPLOY_USER",
+    "ENVIRONMENT_NAME",
+    "ENVIRONMENT_SLUG",
+    "ENVIRONMENT_URL",
+    "GITLAB_USER_EMAIL",
+    "GITLAB_USER_LOGIN",
+    "JOB_ID",
+    "JOB_NAME",
+    "JOB_STAGE",
+    "JOB_TOKEN",
+    "JOB_URL",
+    "MERGE_REQUEST_EVENT_TYPE",
+    "MERGE_REQUEST_IID",
+    "MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "MERGE_REQUEST_TARGET_BRANCH_NAME",
+    "NODE_INDEX",
+    "NODE_TOTAL",
+    "OPEN_MERGE_REQUESTS",
+    "PIPELINE_ID",
+    "PIPELINE_IID",
+    "PIPELINE_SOURCE",
+    "PIPELINE_URL",
+    "PROJECT_DIR",
+    "PROJECT_ID",
+    "PROJECT_NAME",
+    "PROJECT_NAMESPACE",
+    "PROJECT_PATH",
+    "PROJECT_PATH_SLUG",
+    "PROJECT_URL",
+    "REGISTRY",
+    "REGISTRY_IMAGE",
+    "REGISTRY_PASSWORD",
+    "REGISTRY_USER",
+    "SERVER_HOST",
+    "SERVER_URL",
+    "TEMPLATE_REGISTRY_HOST",
+    "var",
+]
+
+# Container registry
+REGISTRY: Final = "$CI_REGISTRY"
+REGISTRY_IMAGE: Final = "$CI_REGISTRY_IMAGE"
+REGISTRY_USER: Final = "$CI_REGISTRY_USER"
+REGISTRY_PASSWORD: Final = "$CI_REGISTRY_PASSWORD"
+JOB_TOKEN: Final = "$CI_JOB_TOKEN"
+DEPLOY_USER: Final = "$CI_DEPLOY_USER"
+DEPLOY_PASSWORD: Final = "$CI_DEPLOY_PASSWORD"
+DEPENDENCY_PROXY_SERVER: Final = "$CI_DEPENDENCY_PROXY_SERVER"
+DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX: Final = "$CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX"
+DEPENDENCY_PROXY_USER: Final = "$CI_DEPENDENCY_PROXY_USER"
+DEPENDENCY_PROXY_PASSWORD: Final = "$CI_DEPENDENCY_PROXY_PASSWORD"
+TEMPLATE_REGISTRY_HOST: Final = "$CI_TEMPLATE_REGISTRY_HOST"
+
+# Commit and ref
+COMMIT_SHA: Final = "$CI_COMMIT_SHA"
+COMMIT_SHORT_SHA: Final = "$CI_COMMIT_SHORT_SHA"
+COMMIT_BEFORE_SHA: Final = "$CI_COMMIT_BEFORE_SHA"
+COMMIT_REF_NAME: Final = "$CI_COMMIT_REF_NAME"
+COMMIT_REF_SLUG: Final = "$CI_COMMIT_REF_SLUG"
+COMMIT_REF_PROTECTED: Final = "$CI_COMMIT_REF_PROTECTED"
+COMMIT_BRANCH: Final = "$CI_COMMIT_BRANCH"
+COMMIT_TAG: Final = "$CI_COMMIT_TAG"
+COMMIT_MESSAGE: Final = "$CI_COMMIT_MESSAGE"
+COMMIT_TITLE: Final = "$CI_COMMIT_TITLE"
+COMMIT_DESCRIPTION: Final = "$CI_COMMIT_DESCRIPTION"
+COMMIT_TIMESTAMP: Final = "$CI_COMMIT_TIMESTAMP"
+DEFAULT_BRANCH: Final = "$CI_DEFAULT_BRANCH"
+
+# Pipeline and job
+PIPELINE_SOURCE: Final = "$CI_PIPELINE_SOURCE"
+PIPELINE_ID: Final = "$CI_PIPELINE_ID"
+PIPELINE_IID: Final = "$CI_PIPELINE_IID"
+PIPELINE_URL: Final = "$CI_PIPELINE_URL"
+JOB_ID: Final = "$CI_JOB_ID"
+JOB_NAME: Final = "$CI_JOB_NAME"
+JOB_STAGE: Final = "$CI_JOB_STAGE"
+JOB_URL: Final = "$CI_JOB_URL"
+NODE_INDEX: Final = "$CI_NODE_INDEX"
+NODE_TOTAL: Final = "$CI_NODE_TOTAL"
+CONFIG_PATH: Final = "$CI_CONFIG_PATH"
+BUILDS_DIR: Final = "$CI_BUILDS_DIR"
+
+# Merge requests
+MERGE_REQUEST_IID: Final = "$CI_MERGE_REQUEST_IID"
+MERGE_REQUEST_EVENT_TYPE: Final = "$CI_MERGE_REQUEST_EVENT_TYPE"
+MERGE_REQUEST_SOURCE_BRANCH_NAME: Final = "$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"
+MERGE_REQUEST_TARGET_BRANCH_NAME: Final = "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+OPEN_MERGE_REQUESTS: Final = "$CI_OPEN_MERGE_REQUESTS"
+
+# Project and server
+PROJECT_DIR: Final = "$CI_PROJECT_DIR"
+PROJECT_ID: Final = "$CI_PROJECT_ID"
+PROJECT_NAME: Final = "$CI_PROJECT_NAME"
+PROJECT_NAMESPACE: Final = "$CI_PROJECT_NAMESPACE"
+PROJECT_PATH: Final = "$CI_PROJECT_PATH"
+PROJECT_PATH_SLUG: Final = "$CI_PROJECT_PATH_SLUG"
+PROJECT_URL: Final = "$CI_PROJECT_URL"
+SERVER_HOST: Final = "$CI_SERVER_HOST"
+SERVER_URL: Final = "$CI_SERVER_URL"
+API_V4_URL: Final = "$CI_API_V4_URL"
+GITLAB_USER_LOGIN: Final = "$GITLAB_USER_LOGIN"
+GITLAB_USER_EMAIL: Final = "$GITLAB_USER_EMAIL"
+
+# Environments
+ENVIRONMENT_NAME: Final = "$CI_ENVIRONMENT_NAME"
+ENVIRONMENT_SLUG: Final = "$CI_ENVIRONMENT_SLUG"
+ENVIRONMENT_URL: Final = "$CI_ENVIRONMENT_URL"
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def var(name: str, *, braces: bool = False) -> str:
+    """Return a reference to any variable: ``var("APP") == "$APP"``, ``var("APP", braces=True) == "${APP}"``."""
+    if not _NAME.fullmatch(name):
+        from .errors import ValidationError
+
+        raise ValidationError(
+            f"ci.var({name!r}): a variable name is letters, digits and '_' and does not start "
+            "with a digit. See https://docs.gitlab.com/ci/variables/"
+        )
+    return "${" + name + "}" if braces else "$" + name

@@ -1,0 +1,311 @@
+"""Model → plain data: the one pure function between a ``Pipeline`` and its YAML.
+
+``to_dict`` validates the pipeline as a whole (see :mod:`gitlabci_dsl.validation`) and returns
+dicts, lists, strings, numbers, booleans, ``None`` and :class:`Reference` values, in GitLab's
+customary key order. It never mutates its input and returns equal data on every call.
+
+Dispatch is by class name through ``_COMPILERS`` rather than by importing every node class: the
+model is loaded lazily and this module must not undo that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .errors import CompileError
+from .model._base import Node
+
+if TYPE_CHECKING:
+    from .model.job import Job
+    from .model.pipeline import Pipeline
+
+__all__ = ["JOB_KEY_ORDER", "TOP_LEVEL_ORDER", "to_dict", "to_documents"]
+
+# Within a job: what a reader looks for first, then everything else in one fixed order.
+JOB_KEY_ORDER: tuple[str, ...] = (
+    "stage",
+    "image",
+    "services",
+    "variables",
+    "needs",
+    "rules",
+    "before_script",
+    "script",
+    "after_script",
+    "extends",
+    "inherit",
+    "hooks",
+    "run",
+    "trigger",
+    "dependencies",
+    "cache",
+    "artifacts",
+    "coverage",
+    "environment",
+    "release",
+    "pages",
+    "publish",
+    "when",
+    "start_in",
+    "manual_confirmation",
+    "allow_failure",
+    "timeout",
+    "retry",
+    "interruptible",
+    "parallel",
+    "resource_group",
+    "tags",
+    "secrets",
+    "id_tokens",
+    "identity",
+    "dast_configuration",
+    "inputs",
+    "only",
+    "except",
+)
+
+TOP_LEVEL_ORDER: tuple[str, ...] = ("include", "stages", "variables", "workflow", "default")
+
+# Attribute names that differ from GitLab's keyword (Python keywords).
+_RENAMED: dict[str, str] = {"except_": "except", "if_": "if"}
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def to_documents(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """The YAML documents of ``pipeline``: ``[spec, body]`` with a ``spec`` header, else ``[body]``."""
+    body = to_dict(pipeline)
+    if pipeline.spec is None:
+        return [body]
+    return [{"spec": _value(pipeline.spec)}, body]
+
+
+def to_dict(pipeline: Pipeline) -> dict[str, Any]:
+    """Validate ``pipeline`` and return the body of its ``.gitlab-ci.yml`` as plain data.
+
+    Raises :class:`~gitlabci_dsl.errors.CompileError` naming every problem found across objects.
+    """
+    from .validation import validate
+
+    if type(pipeline).__name__ != "Pipeline":
+        raise CompileError(f"expected a Pipeline, got {type(pipeline).__name__}")
+    validate(pipeline)
+    out: dict[str, Any] = {}
+    if pipeline.include is not None:
+        out["include"] = [_value(i) for i in pipeline.include]
+    if pipeline.stages is not None:
+        out["stages"] = list(pipeline.stage_names)
+    if pipeline.variables is not None:
+        out["variables"] = _mapping(pipeline.variables)
+    if pipeline.workflow is not None:
+        out["workflow"] = _value(pipeline.workflow)
+    if pipeline.default is not None:
+        out["default"] = _value(pipeline.default)
+    for job in pipeline.jobs:
+        out[job.name] = _job(job)
+    if pipeline.extra:
+        _merge(out, pipeline.extra)
+    return out
+
+
+def _job(job: Job) -> dict[str, Any]:
+    # The hot path: written out by hand because it runs once per job.
+    d: dict[str, Any] = {}
+    v: Any = job.stage
+    if v is not None:
+        d["stage"] = v if type(v) is str else v.name
+    v = job.image
+    if v is not None:
+        d["image"] = v if type(v) is str else _value(v)
+    v = job.services
+    if v is not None:
+        d["services"] = [s if type(s) is str else _value(s) for s in v]
+    v = job.variables
+    if v is not None:
+        d["variables"] = _mapping(v)
+    v = job.needs
+    if v is not None:
+        d["needs"] = [_need(n) for n in v]
+    v = job.rules
+    if v is not None:
+        d["rules"] = [_value(r) for r in v]
+    v = job.before_script
+    if v is not None:
+        d["before_script"] = _lines(v)
+    v = job.script
+    if v is not None:
+        d["script"] = _lines(v)
+    v = job.after_script
+    if v is not None:
+        d["after_script"] = _lines(v)
+    v = job.extends
+    if v is not None:
+        names = [_name(e) for e in v]
+        d["extends"] = names[0] if len(names) == 1 else names
+    for key in _JOB_REST:
+        v = getattr(job, key)
+        if v is not None:
+            d[_RENAMED.get(key, key)] = _value(v)
+    v = job.extra
+    if v:
+        _merge(d, v)
+    return d
+
+
+# Keys after ``extends``, as attribute names; they need no special handling.
+_JOB_REST: tuple[str, ...] = tuple(
+    "except_" if k == "except" else k for k in JOB_KEY_ORDER[JOB_KEY_ORDER.index("extends") + 1 :]
+)
+
+
+def _lines(v: Any) -> list[Any]:
+    return [s if type(s) is str else _value(s) for s in v]
+
+
+def _name(v: Any) -> str:
+    return v if type(v) is str else str(v.name)
+
+
+def _need(n: Any) -> Any:
+    kind = type(n).__name__
+    if kind == "str":
+        return n
+    if kind == "Job":
+        return n.name
+    if kind == "Need":
+        d = _fields(n)
+        d["job"] = _name(n.job)
+        if len(d) == 1 and not n.extra:
+            return d["job"]
+        # GitLab's customary order: job first, then where it comes from, then options.
+        return _merge_extra({k: d[k] for k in _NEED_ORDER if k in d}, n.extra)
+    return _value(n)
+
+
+_NEED_ORDER = ("job", "project", "ref", "pipeline", "artifacts", "optional", "parallel")
+
+
+def _mapping(m: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v if type(v) in _PLAIN else _value(v)) for k, v in m.items()}
+
+
+def _value(v: Any) -> Any:
+    """Any model value → plain data."""
+    t = type(v)
+    if t in _PLAIN:
+        return v
+    if t is tuple or t is list:
+        return [_value(x) for x in v]
+    if t is dict or isinstance(v, Mapping):
+        return {_key(k): _value(x) for k, x in v.items()}
+    if isinstance(v, Node):
+        compile_node = _COMPILERS.get(t.__name__, _generic)
+        return compile_node(v)
+    raise CompileError(
+        f"cannot write a value of type {t.__name__} ({v!r:.60}) to YAML; use strings, numbers, "
+        "booleans, None, lists, dicts or gitlabci_dsl nodes"
+    )
+
+
+def _key(k: Any) -> str:
+    if type(k) is str:
+        return k
+    raise CompileError(f"mapping keys must be strings, got {k!r}")
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(node: Any) -> dict[str, Any]:
+    """The set fields of ``node`` in declaration order, compiled, without ``extra``."""
+    t = type(node)
+    names = _FIELD_NAMES.get(t)
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(t) if f.name != "extra")
+        _FIELD_NAMES[t] = names
+    out: dict[str, Any] = {}
+    for name in names:
+        v = getattr(node, name)
+        if v is not None:
+            out[_RENAMED.get(name, name)] = v if type(v) in _PLAIN else _value(v)
+    return out
+
+
+def _merge(d: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    # Shallow on purpose: ``extra`` replaces a whole key; nested nodes have their own ``extra``.
+    for k, v in extra.items():
+        d[_key(k)] = _value(v)
+
+
+def _merge_extra(d: dict[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    if extra:
+        _merge(d, extra)
+    return d
+
+
+def _generic(node: Any) -> dict[str, Any]:
+    return _merge_extra(_fields(node), node.extra)
+
+
+def _stage(node: Any) -> str:
+    return str(node.name)
+
+
+def _job_ref(node: Any) -> str:
+    return str(node.name)
+
+
+def _reference(node: Any) -> Any:
+    return node
+
+
+def _environment(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    if node.on_stop is not None:
+        d["on_stop"] = _name(node.on_stop)
+    return _merge_extra(d, node.extra)
+
+
+def _kubernetes_environment(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    if node.managed_resources is not None:
+        d["managed_resources"] = {"enabled": node.managed_resources}
+    return _merge_extra(d, node.extra)
+
+
+def _input(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    if not node.has_default:
+        d.pop("default", None)
+    elif node.default is None:
+        d["default"] = None
+    return _merge_extra(d, node.extra)
+
+
+def _input_rule(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    d["default"] = _value(node.default)
+    return _merge_extra(d, node.extra)
+
+
+def _rule(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    if node.needs is not None:
+        d["needs"] = [_need(n) for n in node.needs]
+    return _merge_extra(d, node.extra)
+
+
+_COMPILERS: dict[str, Callable[[Any], Any]] = {
+    "Stage": _stage,
+    "Job": _job_ref,
+    "Reference": _reference,
+    "Environment": _environment,
+    "KubernetesEnvironment": _kubernetes_environment,
+    "Input": _input,
+    "InputRule": _input_rule,
+    "Rule": _rule,
+    "Need": _need,
+}

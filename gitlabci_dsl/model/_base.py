@@ -1,0 +1,244 @@
+"""What every model node shares: the marker base class and the field validators.
+
+Validators run once, when a node is constructed. Each one checks a single field, turns lists into
+tuples (so a node is immutable once built) and, when the value is wrong, raises a
+:class:`~gitlabci_dsl.errors.ValidationError` that names the node, the field, the value, the rule
+and the GitLab documentation for the keyword.
+
+Node classes are identified here by class *name* (``Node`` subclasses carry no registry) so that
+validating one module's field never forces another module to be imported: the model is loaded
+lazily to keep ``gitlabci-dsl compile`` start-up small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from ..errors import ValidationError
+
+DOCS: str = "https://docs.gitlab.com/ci/yaml/"
+
+# A validator as attrs calls it: (instance, attribute, value).
+Validator = Callable[[Any, Any, Any], None]
+
+SCALAR_TYPES: tuple[type, ...] = (str, int, float, bool)
+
+
+class Node:
+    """Marker base of every model class. Carries no state and no behaviour."""
+
+    __slots__ = ()
+
+
+def owner(inst: object) -> str:
+    """How a message names the node: ``job 'build'`` for jobs, the class name otherwise."""
+    name = getattr(inst, "name", None)
+    cls = type(inst).__name__
+    if cls == "Job" and isinstance(name, str):
+        return f"job {name!r}"
+    if cls == "Stage" and isinstance(name, str):
+        return f"stage {name!r}"
+    return cls
+
+
+def fail(inst: object, field: str, value: object, rule: str, anchor: str | None = None) -> NoReturn:
+    """Raise the one-line error for ``field=value`` on ``inst``."""
+    keyword = field.rstrip("_")
+    raise ValidationError(
+        f"{owner(inst)}: {keyword}={_show(value)} {rule}. See {DOCS}#{anchor or keyword}"
+    )
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _set(inst: object, name: str, value: object) -> None:
+    # Normalising a frozen instance during its own construction: attrs runs validators inside
+    # __init__, so this is still part of building the object, never a later mutation.
+    object.__setattr__(inst, name, value)
+
+
+def is_node(value: object, names: tuple[str, ...]) -> bool:
+    return isinstance(value, Node) and type(value).__name__ in names
+
+
+def of(*types: type, nodes: tuple[str, ...] = (), what: str, anchor: str | None = None) -> Validator:
+    """Optional field holding one of ``types`` or one of the node classes named in ``nodes``."""
+    # bool is an int subclass; a field that takes int but not bool must say so explicitly.
+    reject_bool = int in types and bool not in types
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, types) and not (reject_bool and isinstance(value, bool)):
+            return
+        if nodes and is_node(value, nodes):
+            return
+        fail(inst, attr.name, value, f"must be {what}, not {type_name(value)}", anchor)
+
+    return check
+
+
+def seq(
+    *types: type,
+    nodes: tuple[str, ...] = (),
+    what: str,
+    one: bool = False,
+    non_empty: bool = False,
+    anchor: str | None = None,
+) -> Validator:
+    """Optional list field; items are ``types`` or named nodes. ``one``: a lone item is wrapped."""
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        name = attr.name
+        if isinstance(value, (list, tuple)):
+            items = tuple(value)
+        elif one and (isinstance(value, types) or (nodes and is_node(value, nodes))):
+            items = (value,)
+        else:
+            fail(inst, name, value, f"must be a list of {what}, not {type_name(value)}", anchor)
+        for item in items:
+            if isinstance(item, types) and not isinstance(item, bool):
+                continue
+            if nodes and is_node(item, nodes):
+                continue
+            fail(inst, name, value, f"must be a list of {what}; item {_show(item)} is not", anchor)
+        if non_empty and not items:
+            fail(inst, name, value, "must not be empty (GitLab rejects an empty list here)", anchor)
+        if items is not value:
+            _set(inst, name, items)
+
+    return check
+
+
+def mapping(
+    *types: type, nodes: tuple[str, ...] = (), what: str, anchor: str | None = None
+) -> Validator:
+    """Optional ``{str: value}`` field; values are ``types`` or named nodes. Stored as a copy."""
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        name = attr.name
+        if not isinstance(value, Mapping):
+            fail(inst, name, value, f"must be a mapping of names to {what}", anchor)
+        for key, item in value.items():
+            if not isinstance(key, str):
+                fail(inst, name, value, f"keys must be strings; {key!r} is not", anchor)
+            if isinstance(item, types) or (nodes and is_node(item, nodes)):
+                continue
+            fail(inst, name, value, f"value of {key!r} must be {what}, not {type_name(item)}", anchor)
+        if type(value) is not dict:
+            _set(inst, name, dict(value))
+
+    return check
+
+
+def choice(*allowed: str, anchor: str | None = None) -> Validator:
+    """Optional field restricted to a closed set GitLab defines."""
+    shown = ", ".join(repr(a) for a in allowed)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None or (type(value) is str and value in allowed):
+            return
+        fail(inst, attr.name, value, f"must be one of {shown}", anchor)
+
+    return check
+
+
+def choices(*allowed: str, anchor: str | None = None) -> Validator:
+    """Optional field holding one value of a closed set, or a list of them."""
+    single = choice(*allowed, anchor=anchor)
+    shown = ", ".join(repr(a) for a in allowed)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if isinstance(value, (list, tuple)):
+            bad = [v for v in value if v not in allowed]
+            if bad or not value:
+                fail(inst, attr.name, value, f"items must be among {shown}", anchor)
+            _set(inst, attr.name, tuple(value))
+        else:
+            single(inst, attr, value)
+
+    return check
+
+
+def pattern(regex: str, rule: str, anchor: str | None = None) -> Validator:
+    """Optional string field matching ``regex`` (full match)."""
+    compiled = re.compile(regex)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            fail(inst, attr.name, value, f"must be a string, not {type_name(value)}", anchor)
+        if compiled.fullmatch(value) is None:
+            fail(inst, attr.name, value, rule, anchor)
+
+    return check
+
+
+def int_range(low: int, high: int, anchor: str | None = None) -> Validator:
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        if type(value) is not int or not low <= value <= high:
+            fail(inst, attr.name, value, f"must be a whole number from {low} to {high}", anchor)
+
+    return check
+
+
+# GitLab parses durations with ChronicDuration: "3600", "1h 30m", "2 hours 10 minutes",
+# "1 day and 2 hours", "1.5h", "01:30:00". Variables cannot be used in these keywords.
+_UNIT = (
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?"
+    r"|mos?|months?|y|yrs?|years?)"
+)
+_DURATION = (
+    rf"\s*(?:\d+(?:\.\d+)?\s*{_UNIT}?(?:\s*,?\s*(?:and\s+)?)?)+\s*"
+    r"|\s*\d+:\d{1,2}(?::\d{1,2})?\s*"
+)
+
+
+def duration(anchor: str | None = None, *, never: bool = False) -> Validator:
+    """A ChronicDuration string; ``never`` also accepts the word ``never`` (artifact expiry)."""
+    example = "e.g. '1h 30m', '45 minutes', '2 days'" + (" or 'never'" if never else "")
+    regex = rf"(?:{_DURATION}|never)" if never else _DURATION
+    return pattern(regex, f"is not a GitLab duration ({example})", anchor)
+
+
+def nonempty_str(anchor: str | None = None) -> Validator:
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not value:
+            fail(inst, attr.name, value, "must be a non-empty string", anchor)
+
+    return check
+
+
+def exclusive(inst: object, fields: tuple[str, ...], *, required: bool, anchor: str) -> None:
+    """Check that at most (or, if ``required``, exactly) one of ``fields`` is set."""
+    present = [f for f in fields if getattr(inst, f) is not None]
+    if len(present) > 1 or (required and not present):
+        listed = ", ".join(fields)
+        got = ", ".join(present) or "none"
+        raise ValidationError(
+            f"{owner(inst)}: set exactly one of {listed} (got {got}). See {DOCS}#{anchor}"
+            if required
+            else f"{owner(inst)}: set at most one of {listed} (got {got}). See {DOCS}#{anchor}"
+        )
+
+
+EXTRA = mapping(object, what="any YAML value", anchor="")
+"""Validator of every node's ``extra`` escape hatch."""

@@ -1,0 +1,126 @@
+"""The ``spec:`` header document: inputs of a configuration file or CI/CD component."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from ._base import EXTRA, Node, choice, choices, fail, mapping, of, seq
+
+if TYPE_CHECKING:
+    from .include import Include
+
+__all__ = ["MANDATORY", "Input", "InputRule", "Spec"]
+
+_A = "specinputs"
+
+
+class _Mandatory:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MANDATORY"
+
+
+MANDATORY: Any = _Mandatory()
+"""Default of ``Input.default``: the input has no default, so callers must set it."""
+_TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,), "array": (list, tuple)}
+
+
+def _description(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) > 1024:
+        fail(inst, "description", value, "must be a string of at most 1024 characters", "specinputsdescription")
+
+
+def _options(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float, bool)) for v in value):
+        fail(inst, "options", value, "must be a list of strings, numbers or booleans", "specinputsoptions")
+    if len(value) > 50:
+        fail(inst, "options", value, "takes at most 50 values", "specinputsoptions")
+    object.__setattr__(inst, "options", tuple(value))
+
+
+@attrs.frozen(kw_only=True)
+class InputRule(Node):
+    """A rule of an input: its options and default depend on an expression.
+
+    See https://docs.gitlab.com/ci/inputs/#define-conditional-input-options-with-specinputsrules
+    """
+
+    if_: str | None = attrs.field(default=None, validator=of(str, what="an expression", anchor=_A))
+    options: Sequence[str | int | float | bool] | None = attrs.field(default=None, validator=_options)
+    default: Any = attrs.field()
+    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
+
+
+@attrs.frozen(kw_only=True)
+class Input(Node):
+    """One input of ``spec:inputs`` (or of a job's ``inputs``).
+
+    Without ``default`` the input is mandatory. ``Input(type="number", default=3)``.
+    See https://docs.gitlab.com/ci/yaml/#specinputs
+    """
+
+    type: Literal["string", "number", "boolean", "array"] | None = attrs.field(
+        default=None, validator=choice(*_TYPES, anchor="specinputstype")
+    )
+    description: str | None = attrs.field(default=None, validator=_description)
+    options: Sequence[str | int | float | bool] | None = attrs.field(default=None, validator=_options)
+    regex: str | None = attrs.field(default=None, validator=of(str, what="a regular expression", anchor="specinputsregex"))
+    default: Any = attrs.field(default=MANDATORY)
+    rules: Sequence[InputRule] | None = attrs.field(
+        default=None, validator=seq(nodes=("InputRule",), what="InputRule(...)", anchor="specinputsrules")
+    )
+    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
+
+    def __attrs_post_init__(self) -> None:
+        if self.has_default and self.default is not None:
+            allowed = _TYPES[self.type or "string"]
+            value = self.default
+            if not isinstance(value, allowed) or (self.type == "number" and isinstance(value, bool)):
+                fail(self, "default", value, f"does not match type {self.type or 'string'!r}", "specinputstype")
+            if self.options is not None and value not in self.options:
+                fail(self, "default", value, "must be one of the options", "specinputsoptions")
+        if self.rules is not None and (self.options is not None or self.has_default):
+            fail(self, "rules", self.rules, "replace options and default; do not set them too", "specinputsrules")
+
+    @property
+    def has_default(self) -> bool:
+        """False for a mandatory input."""
+        return self.default is not MANDATORY
+
+
+def _inputs(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    mapping(type(None), nodes=("Input",), what="Input(...) or None", anchor=_A)(inst, attr, value)
+
+
+@attrs.frozen(kw_only=True)
+class Spec(Node):
+    """The header document before ``---``: ``Spec(inputs={"stage": Input(default="test")})``.
+
+    See https://docs.gitlab.com/ci/yaml/#spec
+    """
+
+    inputs: Mapping[str, Input | None] | None = attrs.field(default=None, validator=_inputs)
+    include: Sequence[Include] | None = attrs.field(
+        default=None, validator=seq(nodes=("Include",), what="Include(...)", anchor="specinclude")
+    )
+    component: Sequence[Literal["name", "sha", "version", "reference"]] | None = attrs.field(
+        default=None, validator=choices("name", "sha", "version", "reference", anchor="speccomponent")
+    )
+    description: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="specdescription"))
+    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is not None and len(self.description) > 256:
+            fail(self, "description", self.description, "must be at most 256 characters", "specdescription")
+        if isinstance(self.component, str):
+            object.__setattr__(self, "component", (self.component,))

@@ -1,0 +1,76 @@
+"""``trigger``: start a downstream (multi-project) or child pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from ._base import EXTRA, Node, choice, exclusive, fail, mapping, nonempty_str, of
+
+if TYPE_CHECKING:
+    from .include import Include
+
+__all__ = ["Forward", "Trigger"]
+
+
+@attrs.frozen(kw_only=True)
+class Forward(Node):
+    """``trigger:forward``: which variables the downstream pipeline receives.
+
+    See https://docs.gitlab.com/ci/yaml/#triggerforward
+    """
+
+    yaml_variables: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="triggerforward"))
+    pipeline_variables: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="triggerforward"))
+    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
+
+
+def _include(inst: Any, attr: Any, value: Any) -> None:
+    if value is None or isinstance(value, str):
+        if isinstance(value, str) and not value.endswith((".yml", ".yaml")):
+            fail(inst, "include", value, "must be a .yml or .yaml file", "triggerinclude")
+        return
+    if isinstance(value, (list, tuple)):
+        if not value or len(value) > 3:
+            fail(inst, "include", value, "takes 1 to 3 files", "triggerinclude")
+        for item in value:
+            if type(item).__name__ != "Include":
+                fail(inst, "include", value, f"items must be Include(...), not {type(item).__name__}", "triggerinclude")
+            if item.project is not None and not isinstance(item.file, str) and len(item.file or ()) != 1:
+                fail(inst, "include", item, "a project include in a trigger takes exactly one file", "triggerinclude")
+            if item.rules is not None:
+                fail(inst, "include", item, "trigger includes do not take rules", "triggerinclude")
+        object.__setattr__(inst, "include", tuple(value))
+        return
+    fail(inst, "include", value, "must be a file path or a list of Include(...)", "triggerinclude")
+
+
+@attrs.frozen(kw_only=True)
+class Trigger(Node):
+    """``trigger``: ``Trigger(project="group/deployer", branch="main", strategy="depend")`` for a
+    multi-project pipeline, ``Trigger(include="ci/child.yml")`` for a child pipeline.
+
+    See https://docs.gitlab.com/ci/yaml/#trigger
+    """
+
+    project: str | None = attrs.field(default=None, validator=nonempty_str("triggerproject"))
+    branch: str | None = attrs.field(default=None, validator=nonempty_str("triggerbranch"))
+    include: str | Sequence[Include] | None = attrs.field(default=None, validator=_include)
+    strategy: Literal["depend", "mirror"] | None = attrs.field(
+        default=None, validator=choice("depend", "mirror", anchor="triggerstrategy")
+    )
+    forward: Forward | None = attrs.field(
+        default=None, validator=of(nodes=("Forward",), what="Forward(...)", anchor="triggerforward")
+    )
+    inputs: Mapping[str, Any] | None = attrs.field(
+        default=None, validator=mapping(object, what="a value", anchor="triggerinputs")
+    )
+    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
+
+    def __attrs_post_init__(self) -> None:
+        if self.extra is None:
+            exclusive(self, ("project", "include"), required=True, anchor="trigger")
+        if self.branch is not None and self.project is None:
+            fail(self, "branch", self.branch, "is only valid with project", "triggerbranch")
