@@ -202,7 +202,7 @@ def _value(v: Any) -> Any:
     if t is dict or isinstance(v, Mapping):
         return {_key(k): _value(x) for k, x in v.items()}
     if isinstance(v, Node):
-        compile_node = _COMPILERS.get(t.__name__, _generic)
+        compile_node: Callable[[Any], Any] = _COMPILERS.get(t.__name__, _generic)
         return compile_node(v)
     raise CompileError(
         f"cannot write a value of type {t.__name__} ({v!r:.60}) to YAML; use strings, numbers, "

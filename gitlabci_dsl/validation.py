@@ -9,12 +9,14 @@ number of jobs and needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import CompileError
+from .model.job import Job, Need
+from .model.values import Reference
 
 if TYPE_CHECKING:
-    from .model.job import Job
     from .model.pipeline import Pipeline
 
 __all__ = ["MAX_NEEDS", "validate"]
@@ -69,7 +71,7 @@ def validate(pipeline: Pipeline) -> None:
 
     def resolve(owner: Job, what: str, ref: Any, *, optional: bool = False) -> Job | None:
         """The job ``ref`` names, or None (with a problem recorded unless it may live elsewhere)."""
-        is_obj = type(ref).__name__ == "Job"
+        is_obj = isinstance(ref, Job)
         name = ref.name if is_obj else ref
         target = jobs.get(name)
         if target is not None:
@@ -99,10 +101,9 @@ def validate(pipeline: Pipeline) -> None:
             here = stage_of(job)
             targets: list[str] = []
             for need in needs:
-                kind = type(need).__name__
-                if kind == "Reference":
+                if isinstance(need, Reference):
                     continue
-                if kind == "Need":
+                if isinstance(need, Need):
                     if not need.is_local:
                         continue
                     target = resolve(job, "needs", need.job, optional=bool(need.optional))
@@ -127,22 +128,23 @@ def validate(pipeline: Pipeline) -> None:
                         f"job {job.name!r}: dependencies {target.name!r} is in a later stage; "
                         f"artifacts can only come from earlier stages. See {DOCS}#dependencies"
                     )
-        if job.extends is not None:
-            for parent in job.extends:
-                resolve(job, "extends", parent)
+        for parent in _listed(job.extends):
+            resolve(job, "extends", parent)
         env = job.environment
-        if env is not None and type(env).__name__ == "Environment" and env.on_stop is not None:
+        if env is not None and not isinstance(env, str) and env.on_stop is not None:
             resolve(job, "environment.on_stop", env.on_stop)
         for rule in job.rules or ():
             for need in getattr(rule, "needs", None) or ():
-                if type(need).__name__ == "Need":
+                if isinstance(need, Need):
                     resolve(job, "rules.needs", need.job, optional=bool(need.optional))
                 else:
                     resolve(job, "rules.needs", need)
 
     cycle = _find_cycle(edges)
     if cycle:
-        add(f"needs form a cycle: {' -> '.join(cycle)}; remove one of these needs. See {DOCS}#needs")
+        add(
+            f"needs form a cycle: {' -> '.join(cycle)}; remove one of these needs. See {DOCS}#needs"
+        )
     chain = _deep_extends(jobs)
     if chain:
         add(
@@ -151,6 +153,15 @@ def validate(pipeline: Pipeline) -> None:
         )
     if problems:
         raise CompileError("\n".join(problems))
+
+
+def _listed(value: Sequence[Job | str] | Job | str | None) -> Sequence[Job | str]:
+    """``extends`` as a sequence (validators already turned lists into tuples)."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, Job)):
+        return (value,)
+    return value
 
 
 def _in_extra(job: Job, keys: tuple[str, ...]) -> bool:
@@ -175,7 +186,7 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
                 continue
             seen = state.get(nxt)
             if seen == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if seen is None:
                 state[nxt] = 1
                 path.append(nxt)
@@ -186,7 +197,7 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
 def _deep_extends(jobs: dict[str, Job]) -> list[str] | None:
     """An ``extends`` chain that loops or is deeper than GitLab allows, or None."""
     edges = {
-        name: [p if isinstance(p, str) else p.name for p in job.extends]
+        name: [p if isinstance(p, str) else p.name for p in _listed(job.extends)]
         for name, job in jobs.items()
         if job.extends
     }

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, choice, duration, fail, of, seq
+from ._base import EXTRA, Node, checked, choice, duration, fail, of, seq
 
 __all__ = ["REPORT_TYPES", "Artifacts", "CoverageReport", "Reports"]
 
@@ -27,7 +27,7 @@ def _single(anchor: str = _ONE) -> Any:
     return of(str, what="a report file path", anchor=anchor)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class CoverageReport(Node):
     """``reports:coverage_report``. See https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report"""
 
@@ -38,7 +38,7 @@ class CoverageReport(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Reports(Node):
     """``artifacts:reports``: every report type GitLab's schema knows.
 
@@ -53,7 +53,8 @@ class Reports(Node):
     container_scanning: Sequence[str] | str | None = attrs.field(default=None, validator=_report())
     coverage_fuzzing: Sequence[str] | str | None = attrs.field(default=None, validator=_report())
     coverage_report: CoverageReport | None = attrs.field(
-        default=None, validator=of(nodes=("CoverageReport",), what="CoverageReport(...)", anchor=_ONE)
+        default=None,
+        validator=of(nodes=("CoverageReport",), what="CoverageReport(...)", anchor=_ONE),
     )
     cyclonedx: Sequence[str] | str | None = attrs.field(default=None, validator=_report())
     dast: Sequence[str] | str | None = attrs.field(default=None, validator=_report())
@@ -79,26 +80,46 @@ REPORT_TYPES: tuple[str, ...] = tuple(f.name for f in attrs.fields(Reports) if f
 _WHEN = choice("on_success", "on_failure", "always", anchor="artifactswhen")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Artifacts(Node):
     """``artifacts``: files kept after the job. See https://docs.gitlab.com/ci/yaml/#artifacts"""
 
     paths: Sequence[str] | None = attrs.field(default=None, validator=_paths("artifactspaths"))
     exclude: Sequence[str] | None = attrs.field(default=None, validator=_paths("artifactsexclude"))
-    expose_as: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="artifactsexpose_as"))
-    name: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="artifactsname"))
-    untracked: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="artifactsuntracked"))
-    when: Literal["on_success", "on_failure", "always"] | None = attrs.field(default=None, validator=_WHEN)
-    access: Literal["none", "developer", "maintainer", "all"] | None = attrs.field(
-        default=None, validator=choice("none", "developer", "maintainer", "all", anchor="artifactsaccess")
+    expose_as: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="artifactsexpose_as")
     )
-    public: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="artifactspublic"))
-    expire_in: str | None = attrs.field(default=None, validator=duration("artifactsexpire_in", never=True))
+    name: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="artifactsname")
+    )
+    untracked: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="artifactsuntracked")
+    )
+    when: Literal["on_success", "on_failure", "always"] | None = attrs.field(
+        default=None, validator=_WHEN
+    )
+    access: Literal["none", "developer", "maintainer", "all"] | None = attrs.field(
+        default=None,
+        validator=choice("none", "developer", "maintainer", "all", anchor="artifactsaccess"),
+    )
+    public: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="artifactspublic")
+    )
+    expire_in: str | None = attrs.field(
+        default=None, validator=duration("artifactsexpire_in", never=True)
+    )
     reports: Reports | None = attrs.field(
-        default=None, validator=of(nodes=("Reports",), what="Reports(...)", anchor="artifactsreports")
+        default=None,
+        validator=of(nodes=("Reports",), what="Reports(...)", anchor="artifactsreports"),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.public is not None and self.access is not None:
-            fail(self, "public", self.public, "cannot be combined with access; use access only", "artifactsaccess")
+            fail(
+                self,
+                "public",
+                self.public,
+                "cannot be combined with access; use access only",
+                "artifactsaccess",
+            )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, choice, fail, of, seq
+from ._base import EXTRA, Node, checked, choice, fail, of, seq
 
 __all__ = ["Cache", "CacheKey"]
 
@@ -23,7 +23,7 @@ def _files(limit: int, anchor: str) -> Any:
     return check
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class CacheKey(Node):
     """``cache:key`` computed from files: ``CacheKey(files=["poetry.lock"], prefix="py")``.
 
@@ -31,8 +31,12 @@ class CacheKey(Node):
     """
 
     files: Sequence[str] | None = attrs.field(default=None, validator=_files(10, "cachekeyfiles"))
-    files_commits: Sequence[str] | None = attrs.field(default=None, validator=_files(2, "cachekeyfiles_commits"))
-    prefix: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="cachekeyprefix"))
+    files_commits: Sequence[str] | None = attrs.field(
+        default=None, validator=_files(2, "cachekeyfiles_commits")
+    )
+    prefix: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="cachekeyprefix")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
@@ -59,7 +63,7 @@ def _fallback(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "fallback_keys", value, "takes at most 5 keys", "cachefallback_keys")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Cache(Node):
     """One cache: ``Cache(key=CacheKey(files=["package-lock.json"]), paths=[".npm/"])``.
 
@@ -67,10 +71,16 @@ class Cache(Node):
     """
 
     key: str | CacheKey | None = attrs.field(default=None, validator=_key)
-    paths: Sequence[str] | None = attrs.field(default=None, validator=seq(str, what="paths", anchor="cachepaths"))
+    paths: Sequence[str] | None = attrs.field(
+        default=None, validator=seq(str, what="paths", anchor="cachepaths")
+    )
     policy: str | None = attrs.field(default=None, validator=_policy)
-    unprotect: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="cacheunprotect"))
-    untracked: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="cacheuntracked"))
+    unprotect: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="cacheunprotect")
+    )
+    untracked: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="cacheuntracked")
+    )
     when: Literal["on_success", "on_failure", "always"] | None = attrs.field(
         default=None, validator=choice("on_success", "on_failure", "always", anchor="cachewhen")
     )

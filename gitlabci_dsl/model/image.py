@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, choices, fail, mapping, nonempty_str, of, seq
+from ._base import EXTRA, SCALAR_TYPES, Node, checked, choices, fail, mapping, nonempty_str, of, seq
 
 if TYPE_CHECKING:
     from .values import Variable
@@ -25,7 +25,7 @@ def _user(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "user", value, "must be a user name of 1 to 255 characters", "imagedocker")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class DockerOptions(Node):
     """``docker: {platform, user}`` of an image or service (Docker executor).
 
@@ -37,7 +37,7 @@ class DockerOptions(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class KubernetesOptions(Node):
     """``kubernetes: {user}`` of an image or service (Kubernetes executor).
 
@@ -57,10 +57,16 @@ _KUBE = of(nodes=("KubernetesOptions",), what="KubernetesOptions(...)", anchor="
 
 def _image_name(inst: Any, attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
-        fail(inst, "name", value, "must be a non-empty image reference such as 'docker:27.3'", "image")
+        fail(
+            inst,
+            "name",
+            value,
+            "must be a non-empty image reference such as 'docker:27.3'",
+            "image",
+        )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Image(Node):
     """``image`` with options: ``Image("gcr.io/kaniko-project/executor:debug", entrypoint=[""])``.
 
@@ -73,7 +79,9 @@ class Image(Node):
     )
     docker: DockerOptions | None = attrs.field(default=None, validator=_DOCKER)
     kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=_KUBE)
-    pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(default=None, validator=_PULL)
+    pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(
+        default=None, validator=_PULL
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
@@ -81,7 +89,7 @@ def _command(inst: Any, attr: Any, value: Any) -> None:
     seq(str, what="strings", one=True, non_empty=True, anchor="servicescommand")(inst, attr, value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Service(Node):
     """A service container: ``Service("docker:27.3-dind", alias="docker")``.
 
@@ -91,14 +99,22 @@ class Service(Node):
     name: str = attrs.field(kw_only=False, validator=_image_name)
     alias: str | None = attrs.field(default=None, validator=nonempty_str("servicesalias"))
     entrypoint: Sequence[str] | None = attrs.field(
-        default=None, validator=seq(str, what="strings", non_empty=True, anchor="servicesentrypoint")
+        default=None,
+        validator=seq(str, what="strings", non_empty=True, anchor="servicesentrypoint"),
     )
     command: Sequence[str] | str | None = attrs.field(default=None, validator=_command)
     variables: Mapping[str, str | int | float | bool | Variable] | None = attrs.field(
         default=None,
-        validator=mapping(*SCALAR_TYPES, nodes=("Variable",), what="a string or Variable", anchor="servicesvariables"),
+        validator=mapping(
+            *SCALAR_TYPES,
+            nodes=("Variable",),
+            what="a string or Variable",
+            anchor="servicesvariables",
+        ),
     )
     docker: DockerOptions | None = attrs.field(default=None, validator=_DOCKER)
     kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=_KUBE)
-    pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(default=None, validator=_PULL)
+    pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(
+        default=None, validator=_PULL
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)

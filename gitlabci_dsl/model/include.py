@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, exclusive, fail, mapping, nonempty_str, pattern, seq
+from ._base import EXTRA, Node, checked, exclusive, fail, mapping, nonempty_str, pattern, seq
 
 if TYPE_CHECKING:
     from .rules import Rule
@@ -28,7 +28,7 @@ def _cache(inst: Any, attr: Any, value: Any) -> None:
     fail(inst, "cache", value, "must be True, False or a duration such as '1 day'", "includecache")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Include(Node):
     """One ``include`` entry; set exactly one of local, project (+file, ref), remote, template,
     component, or artifact (+job, in a child-pipeline ``trigger`` only).
@@ -38,44 +38,75 @@ class Include(Node):
     See https://docs.gitlab.com/ci/yaml/#include
     """
 
-    local: str | None = attrs.field(default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "includelocal"))
+    local: str | None = attrs.field(
+        default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "includelocal")
+    )
     project: str | None = attrs.field(default=None, validator=nonempty_str("includeproject"))
     file: Sequence[str] | str | None = attrs.field(default=None, validator=_files)
     ref: str | None = attrs.field(default=None, validator=nonempty_str("includeproject"))
     remote: str | None = attrs.field(
         default=None,
-        validator=pattern(r"https?://.+\.ya?ml", "must be an http(s) URL of a .yml or .yaml file", "includeremote"),
+        validator=pattern(
+            r"https?://.+\.ya?ml", "must be an http(s) URL of a .yml or .yaml file", "includeremote"
+        ),
     )
     integrity: str | None = attrs.field(
         default=None,
-        validator=pattern(r"sha256-[A-Za-z0-9+/]{43}=", "must be 'sha256-' and a base64 SHA-256", "includeintegrity"),
+        validator=pattern(
+            r"sha256-[A-Za-z0-9+/]{43}=",
+            "must be 'sha256-' and a base64 SHA-256",
+            "includeintegrity",
+        ),
     )
     cache: bool | str | None = attrs.field(default=None, validator=_cache)
-    template: str | None = attrs.field(default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "includetemplate"))
+    template: str | None = attrs.field(
+        default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "includetemplate")
+    )
     component: str | None = attrs.field(default=None, validator=nonempty_str("includecomponent"))
-    artifact: str | None = attrs.field(default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "triggerinclude"))
+    artifact: str | None = attrs.field(
+        default=None, validator=pattern(_YAML, "must be a .yml or .yaml file", "triggerinclude")
+    )
     job: str | None = attrs.field(default=None, validator=nonempty_str("triggerinclude"))
     rules: Sequence[Rule] | None = attrs.field(
-        default=None, validator=seq(nodes=("Rule", "Reference"), what="Rule(...) objects", anchor="includerules")
+        default=None,
+        validator=seq(nodes=("Rule", "Reference"), what="Rule(...) objects", anchor="includerules"),
     )
     inputs: Mapping[str, Any] | None = attrs.field(
         default=None, validator=mapping(object, what="a value", anchor="includeinputs")
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.extra is None:
             exclusive(self, _KINDS, required=True, anchor="include")
         if self.file is not None and self.project is None:
             fail(self, "file", self.file, "is only valid with project", "includefile")
         if self.project is not None and self.file is None:
-            fail(self, "project", self.project, "needs file=... (the file(s) to include)", "includefile")
+            fail(
+                self,
+                "project",
+                self.project,
+                "needs file=... (the file(s) to include)",
+                "includefile",
+            )
         if self.ref is not None and self.project is None:
             fail(self, "ref", self.ref, "is only valid with project", "includeref")
         if (self.integrity is not None or self.cache is not None) and self.remote is None:
-            fail(self, "integrity", self.integrity, "and cache are only valid with remote", "includeintegrity")
+            fail(
+                self,
+                "integrity",
+                self.integrity,
+                "and cache are only valid with remote",
+                "includeintegrity",
+            )
         if (self.artifact is None) != (self.job is None):
-            fail(self, "artifact", self.artifact, "and job go together (a child pipeline from an artifact)", "triggerinclude")
+            fail(
+                self,
+                "artifact",
+                self.artifact,
+                "and job go together (a child pipeline from an artifact)",
+                "triggerinclude",
+            )
         if self.rules is not None:
             for rule in self.rules:
                 if type(rule).__name__ == "Rule":
@@ -91,10 +122,21 @@ class Include(Node):
 
 
 def _check_include_rule(include: Include, rule: Any) -> None:
-    for field in ("variables", "start_in", "allow_failure", "needs", "interruptible", "auto_cancel"):
+    for field in (
+        "variables",
+        "start_in",
+        "allow_failure",
+        "needs",
+        "interruptible",
+        "auto_cancel",
+    ):
         if getattr(rule, field) is not None:
-            fail(include, "rules", rule, f"include rules take if_, changes, exists and when, not {field}", "includerules")
+            fail(
+                include,
+                "rules",
+                rule,
+                f"include rules take if_, changes, exists and when, not {field}",
+                "includerules",
+            )
     if rule.when is not None and rule.when not in ("always", "never"):
         fail(include, "rules", rule, "include rules take when='always' or 'never'", "includerules")
-
-

@@ -17,6 +17,7 @@ from ._base import (
     EXTRA,
     SCALAR_TYPES,
     Node,
+    checked,
     choice,
     duration,
     fail,
@@ -41,9 +42,9 @@ if TYPE_CHECKING:
         Inherit,
         OnlyExcept,
         Pages,
-        Parallel,
         Retry,
     )
+    from .parallel import Parallel
     from .release import Release
     from .rules import Rule
     from .secrets import Secret
@@ -87,7 +88,7 @@ def _stage_name_check(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "name", value, "must be a non-empty string", "stages")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False, field_transformer=checked)
 class Stage(Node):
     """A pipeline stage: ``Stage("build")``. Jobs take a ``Stage`` (or its name) as ``stage``.
 
@@ -119,7 +120,7 @@ def _job_refs(inst: Any, attr: Any, value: Any) -> None:
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Need(Node):
     """One entry of ``needs`` with options; a plain ``Job`` or name is enough otherwise.
 
@@ -143,19 +144,35 @@ class Need(Node):
     pipeline: str | None = attrs.field(default=None, validator=nonempty_str("needspipeline"))
     parallel: Parallel | None = attrs.field(
         default=None,
-        validator=of(nodes=("Parallel",), what="Parallel(matrix=[...])", anchor="needsparallelmatrix"),
+        validator=of(
+            nodes=("Parallel",), what="Parallel(matrix=[...])", anchor="needsparallelmatrix"
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.project is not None and self.ref is None:
-            fail(self, "ref", None, "is required with project (the branch or tag to take from)", "needsproject")
+            fail(
+                self,
+                "ref",
+                None,
+                "is required with project (the branch or tag to take from)",
+                "needsproject",
+            )
         if self.ref is not None and self.project is None:
             fail(self, "ref", self.ref, "is only valid together with project", "needsproject")
         if self.project is not None and self.pipeline is not None:
-            fail(self, "pipeline", self.pipeline, "cannot be combined with project", "needspipeline")
+            fail(
+                self, "pipeline", self.pipeline, "cannot be combined with project", "needspipeline"
+            )
         if self.optional is not None and self.project is not None:
-            fail(self, "optional", self.optional, "is not allowed on a cross-project need", "needsoptional")
+            fail(
+                self,
+                "optional",
+                self.optional,
+                "is not allowed on a cross-project need",
+                "needsoptional",
+            )
 
     @property
     def name(self) -> str:
@@ -173,7 +190,7 @@ _WHEN = choice(*WHEN_VALUES, anchor="when")
 _BOOL = "True or False"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Job(Node):
     """A GitLab CI job: ``Job("build", stage=build, script=["make"])``.
 
@@ -199,11 +216,15 @@ class Job(Node):
     )
     variables: Mapping[str, str | int | float | bool | Variable | Reference] | None = attrs.field(
         default=None,
-        validator=mapping(*SCALAR_TYPES, nodes=("Variable", "Reference"), what="a string or Variable"),
+        validator=mapping(
+            *SCALAR_TYPES, nodes=("Variable", "Reference"), what="a string or Variable"
+        ),
     )
     needs: Sequence[Job | Need | str | Reference] | None = attrs.field(
         default=None,
-        validator=seq(str, nodes=("Job", "Need", "Reference"), what="Job objects, names or Need(...)"),
+        validator=seq(
+            str, nodes=("Job", "Need", "Reference"), what="Job objects, names or Need(...)"
+        ),
     )
     rules: Sequence[Rule | Reference] | None = attrs.field(
         default=None, validator=seq(nodes=("Rule", "Reference"), what="Rule(...) objects")
@@ -236,7 +257,9 @@ class Job(Node):
     )
     allow_failure: bool | AllowFailure | None = attrs.field(
         default=None,
-        validator=of(bool, nodes=("AllowFailure",), what="True, False or AllowFailure(exit_codes=...)"),
+        validator=of(
+            bool, nodes=("AllowFailure",), what="True, False or AllowFailure(exit_codes=...)"
+        ),
     )
     environment: Environment | str | None = attrs.field(
         default=None, validator=of(str, nodes=("Environment",), what="a name or Environment(...)")
@@ -251,13 +274,18 @@ class Job(Node):
     )
     parallel: int | Parallel | None = attrs.field(
         default=None,
-        validator=[of(int, nodes=("Parallel",), what="a number or Parallel(matrix=...)"), int_range(1, 200)],
+        validator=[
+            of(int, nodes=("Parallel",), what="a number or Parallel(matrix=...)"),
+            int_range(1, 200),
+        ],
     )
     interruptible: bool | None = attrs.field(default=None, validator=of(bool, what=_BOOL))
     resource_group: str | None = attrs.field(default=None, validator=nonempty_str("resource_group"))
     coverage: str | None = attrs.field(
         default=None,
-        validator=pattern(r"/.+/", "must be a regular expression between slashes, e.g. '/TOTAL.*\\s(\\d+)%/'"),
+        validator=pattern(
+            r"/.+/", "must be a regular expression between slashes, e.g. '/TOTAL.*\\s(\\d+)%/'"
+        ),
     )
     trigger: Trigger | str | None = attrs.field(
         default=None, validator=of(str, nodes=("Trigger",), what="a project path or Trigger(...)")
@@ -284,7 +312,9 @@ class Job(Node):
         default=None, validator=of(bool, nodes=("Pages",), what="True, False or Pages(...)")
     )
     publish: str | None = attrs.field(default=None, validator=nonempty_str("pages"))
-    hooks: Hooks | None = attrs.field(default=None, validator=of(nodes=("Hooks",), what="Hooks(...)"))
+    hooks: Hooks | None = attrs.field(
+        default=None, validator=of(nodes=("Hooks",), what="Hooks(...)")
+    )
     dast_configuration: DastConfiguration | None = attrs.field(
         default=None, validator=of(nodes=("DastConfiguration",), what="DastConfiguration(...)")
     )
@@ -293,15 +323,27 @@ class Job(Node):
     )
     only: Sequence[str] | OnlyExcept | None = attrs.field(
         default=None,
-        validator=of(list, tuple, nodes=("OnlyExcept",), what="a list of refs or OnlyExcept(...)", anchor="only--except"),
+        validator=of(
+            list,
+            tuple,
+            nodes=("OnlyExcept",),
+            what="a list of refs or OnlyExcept(...)",
+            anchor="only--except",
+        ),
     )
     except_: Sequence[str] | OnlyExcept | None = attrs.field(
         default=None,
-        validator=of(list, tuple, nodes=("OnlyExcept",), what="a list of refs or OnlyExcept(...)", anchor="only--except"),
+        validator=of(
+            list,
+            tuple,
+            nodes=("OnlyExcept",),
+            what="a list of refs or OnlyExcept(...)",
+            anchor="only--except",
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         when = self.when
         if when == "delayed" and self.start_in is None:
             fail(self, "when", when, "needs start_in, e.g. start_in='30 minutes'", "when")

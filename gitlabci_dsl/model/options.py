@@ -1,14 +1,13 @@
-"""Small option objects of job keywords: retry, allow_failure, parallel, inherit, hooks, pages..."""
+"""Small option objects of job keywords: retry, allow_failure, inherit, hooks, pages, id_tokens..."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, choice, choices, fail, int_range, of, seq
+from ._base import EXTRA, Node, checked, choice, choices, fail, int_range, of, seq
 
 if TYPE_CHECKING:
     from .values import Reference
@@ -22,7 +21,6 @@ __all__ = [
     "Inherit",
     "OnlyExcept",
     "Pages",
-    "Parallel",
     "Retry",
 ]
 
@@ -64,8 +62,6 @@ INHERITABLE_DEFAULTS: tuple[str, ...] = (
     "timeout",
 )
 
-MAX_MATRIX_JOBS = 200
-
 
 def _exit_codes(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
@@ -74,13 +70,19 @@ def _exit_codes(inst: Any, attr: Any, value: Any) -> None:
         object.__setattr__(inst, attr.name, (value,))
         return
     if not isinstance(value, (list, tuple)) or not value or not all(type(v) is int for v in value):
-        fail(inst, attr.name, value, "must be an exit code or a non-empty list of them", "allow_failureexit_codes")
+        fail(
+            inst,
+            attr.name,
+            value,
+            "must be an exit code or a non-empty list of them",
+            "allow_failureexit_codes",
+        )
     if len(set(value)) != len(value):
         fail(inst, attr.name, value, "must not repeat a code", "allow_failureexit_codes")
     object.__setattr__(inst, attr.name, tuple(value))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class AllowFailure(Node):
     """``allow_failure: {exit_codes: [...]}``: only these exit codes are soft failures.
 
@@ -91,7 +93,7 @@ class AllowFailure(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Retry(Node):
     """``retry: {max, when, exit_codes}``. See https://docs.gitlab.com/ci/yaml/#retry"""
 
@@ -101,63 +103,6 @@ class Retry(Node):
     )
     exit_codes: Sequence[int] | int | None = attrs.field(default=None, validator=_exit_codes)
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
-
-
-def _matrix(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, (list, tuple)) or not value:
-        fail(inst, "matrix", value, "must be a non-empty list of {VARIABLE: value or [values]}", "parallelmatrix")
-    rows = []
-    total = 0
-    for row in value:
-        if not isinstance(row, Mapping) or not row:
-            fail(inst, "matrix", row, "each entry must be a non-empty mapping of variables to values", "parallelmatrix")
-        clean: dict[str, Any] = {}
-        combos = 1
-        for key, item in row.items():
-            if not isinstance(key, str):
-                fail(inst, "matrix", key, "variable names must be strings", "parallelmatrix")
-            if isinstance(item, (list, tuple)):
-                if not item or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in item):
-                    fail(inst, "matrix", {key: item}, "a list of values must hold strings or numbers", "parallelmatrix")
-                combos *= len(item)
-                clean[key] = tuple(item)
-            elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
-                clean[key] = item
-            else:
-                fail(inst, "matrix", {key: item}, "values must be strings, numbers or lists of them", "parallelmatrix")
-        total += combos
-        rows.append(clean)
-    if total > MAX_MATRIX_JOBS:
-        fail(
-            inst,
-            "matrix",
-            f"<{total} combinations>",
-            f"expands to {total} jobs; GitLab allows at most {MAX_MATRIX_JOBS}",
-            "parallelmatrix",
-        )
-    object.__setattr__(inst, attr.name, tuple(rows))
-
-
-@attrs.frozen(kw_only=True)
-class Parallel(Node):
-    """``parallel: {matrix: [...]}``: one job per combination of variable values (≤ 200).
-
-    ``Parallel(matrix=[{"PROVIDER": "aws", "STACK": ["app1", "app2"]}])``.
-    See https://docs.gitlab.com/ci/yaml/#parallelmatrix
-    """
-
-    matrix: Sequence[Mapping[str, str | int | float | Sequence[str | int | float]]] = attrs.field(
-        validator=_matrix
-    )
-    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
-
-    @property
-    def size(self) -> int:
-        """Number of jobs the matrix expands to."""
-        return sum(
-            math.prod(len(v) if isinstance(v, tuple) else 1 for v in row.values())
-            for row in self.matrix
-        )
 
 
 def _inherit_value(allowed: tuple[str, ...] | None) -> Any:
@@ -176,7 +121,7 @@ def _inherit_value(allowed: tuple[str, ...] | None) -> Any:
     return check
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Inherit(Node):
     """``inherit: {default, variables}``: which defaults and global variables a job takes.
 
@@ -186,43 +131,61 @@ class Inherit(Node):
     default: bool | Sequence[str] | None = attrs.field(
         default=None, validator=_inherit_value(INHERITABLE_DEFAULTS)
     )
-    variables: bool | Sequence[str] | None = attrs.field(default=None, validator=_inherit_value(None))
+    variables: bool | Sequence[str] | None = attrs.field(
+        default=None, validator=_inherit_value(None)
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Hooks(Node):
     """``hooks: {pre_get_sources_script}``. See https://docs.gitlab.com/ci/yaml/#hooks"""
 
     pre_get_sources_script: Sequence[str | Reference] | str | None = attrs.field(
         default=None,
-        validator=seq(str, nodes=("Reference",), what="shell commands", one=True, anchor="hookspre_get_sources_script"),
+        validator=seq(
+            str,
+            nodes=("Reference",),
+            what="shell commands",
+            one=True,
+            anchor="hookspre_get_sources_script",
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Pages(Node):
     """``pages: {path_prefix, expire_in, publish}`` for a GitLab Pages job.
 
     See https://docs.gitlab.com/ci/yaml/#pages
     """
 
-    path_prefix: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="pagespagespath_prefix"))
-    expire_in: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="pagesexpire_in"))
-    publish: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="pagespublish"))
+    path_prefix: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="pagespagespath_prefix")
+    )
+    expire_in: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="pagesexpire_in")
+    )
+    publish: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="pagespublish")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class DastConfiguration(Node):
     """``dast_configuration: {site_profile, scanner_profile}`` (Ultimate).
 
     See https://docs.gitlab.com/ci/yaml/#dast_configuration
     """
 
-    site_profile: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="dast_configuration"))
-    scanner_profile: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="dast_configuration"))
+    site_profile: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="dast_configuration")
+    )
+    scanner_profile: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="dast_configuration")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
@@ -237,7 +200,7 @@ def _aud(inst: Any, attr: Any, value: Any) -> None:
     fail(inst, "aud", value, "must be an audience string or a non-empty list of them", "id_tokens")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class IdToken(Node):
     """An OIDC ID token: ``id_tokens={"VAULT_ID_TOKEN": IdToken(aud="https://vault.example.com")}``.
 
@@ -248,16 +211,23 @@ class IdToken(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class OnlyExcept(Node):
     """The object form of the deprecated ``only``/``except`` (prefer ``rules``).
 
     See https://docs.gitlab.com/ci/yaml/deprecated_keywords/#only--except
     """
 
-    refs: Sequence[str] | None = attrs.field(default=None, validator=seq(str, what="ref names or patterns", anchor="only--except"))
-    variables: Sequence[str] | None = attrs.field(default=None, validator=seq(str, what="expressions", anchor="only--except"))
-    changes: Sequence[str] | None = attrs.field(default=None, validator=seq(str, what="paths", anchor="only--except"))
-    kubernetes: Literal["active"] | None = attrs.field(default=None, validator=choice("active", anchor="only--except"))
+    refs: Sequence[str] | None = attrs.field(
+        default=None, validator=seq(str, what="ref names or patterns", anchor="only--except")
+    )
+    variables: Sequence[str] | None = attrs.field(
+        default=None, validator=seq(str, what="expressions", anchor="only--except")
+    )
+    changes: Sequence[str] | None = attrs.field(
+        default=None, validator=seq(str, what="paths", anchor="only--except")
+    )
+    kubernetes: Literal["active"] | None = attrs.field(
+        default=None, validator=choice("active", anchor="only--except")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
-

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, choice, duration, fail, mapping, of, seq
+from ._base import EXTRA, SCALAR_TYPES, Node, checked, choice, duration, fail, mapping, of, seq
+from .values import Reference
 
 if TYPE_CHECKING:
     from .artifacts import Artifacts
@@ -19,14 +20,14 @@ if TYPE_CHECKING:
     from .options import Hooks, IdToken, Retry
     from .rules import Rule
     from .spec import Spec
-    from .values import Reference, Variable
+    from .values import Variable
 
 __all__ = ["AutoCancel", "Default", "Pipeline", "Workflow"]
 
 _SCRIPT = seq(str, nodes=("Reference",), what="shell commands", one=True)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Default(Node):
     """``default``: values every job inherits unless it sets its own.
 
@@ -34,44 +35,73 @@ class Default(Node):
     """
 
     image: Image | str | Reference | None = attrs.field(
-        default=None, validator=of(str, nodes=("Image", "Reference"), what="an image name or Image(...)", anchor="default")
+        default=None,
+        validator=of(
+            str, nodes=("Image", "Reference"), what="an image name or Image(...)", anchor="default"
+        ),
     )
     services: Sequence[Service | str | Reference] | None = attrs.field(
-        default=None, validator=seq(str, nodes=("Service", "Reference"), what="image names or Service(...)", anchor="default")
+        default=None,
+        validator=seq(
+            str,
+            nodes=("Service", "Reference"),
+            what="image names or Service(...)",
+            anchor="default",
+        ),
     )
-    before_script: Sequence[str | Reference] | str | None = attrs.field(default=None, validator=_SCRIPT)
-    after_script: Sequence[str | Reference] | str | None = attrs.field(default=None, validator=_SCRIPT)
-    hooks: Hooks | None = attrs.field(default=None, validator=of(nodes=("Hooks",), what="Hooks(...)", anchor="hooks"))
+    before_script: Sequence[str | Reference] | str | None = attrs.field(
+        default=None, validator=_SCRIPT
+    )
+    after_script: Sequence[str | Reference] | str | None = attrs.field(
+        default=None, validator=_SCRIPT
+    )
+    hooks: Hooks | None = attrs.field(
+        default=None, validator=of(nodes=("Hooks",), what="Hooks(...)", anchor="hooks")
+    )
     cache: Sequence[Cache] | Cache | None = attrs.field(
-        default=None, validator=seq(nodes=("Cache", "Reference"), what="Cache(...) objects", one=True, anchor="cache")
+        default=None,
+        validator=seq(
+            nodes=("Cache", "Reference"), what="Cache(...) objects", one=True, anchor="cache"
+        ),
     )
     artifacts: Artifacts | None = attrs.field(
-        default=None, validator=of(nodes=("Artifacts", "Reference"), what="Artifacts(...)", anchor="artifacts")
+        default=None,
+        validator=of(nodes=("Artifacts", "Reference"), what="Artifacts(...)", anchor="artifacts"),
     )
-    interruptible: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="interruptible"))
+    interruptible: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="interruptible")
+    )
     id_tokens: Mapping[str, IdToken] | None = attrs.field(
-        default=None, validator=mapping(nodes=("IdToken",), what="IdToken(aud=...)", anchor="id_tokens")
+        default=None,
+        validator=mapping(nodes=("IdToken",), what="IdToken(aud=...)", anchor="id_tokens"),
     )
-    identity: Literal["google_cloud"] | None = attrs.field(default=None, validator=choice("google_cloud", anchor="identity"))
+    identity: Literal["google_cloud"] | None = attrs.field(
+        default=None, validator=choice("google_cloud", anchor="identity")
+    )
     retry: int | Retry | None = attrs.field(
-        default=None, validator=of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)", anchor="retry")
+        default=None,
+        validator=of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)", anchor="retry"),
     )
-    tags: Sequence[str] | None = attrs.field(default=None, validator=seq(str, nodes=("Reference",), what="runner tags", anchor="tags"))
+    tags: Sequence[str] | None = attrs.field(
+        default=None, validator=seq(str, nodes=("Reference",), what="runner tags", anchor="tags")
+    )
     timeout: str | None = attrs.field(default=None, validator=duration("timeout"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if type(self.retry) is int and not 0 <= self.retry <= 2:
             fail(self, "retry", self.retry, "must be a whole number from 0 to 2", "retry")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class AutoCancel(Node):
     """``workflow:auto_cancel``. See https://docs.gitlab.com/ci/yaml/#workflowauto_cancel"""
 
     on_new_commit: Literal["conservative", "interruptible", "none"] | None = attrs.field(
         default=None,
-        validator=choice("conservative", "interruptible", "none", anchor="workflowauto_cancelon_new_commit"),
+        validator=choice(
+            "conservative", "interruptible", "none", anchor="workflowauto_cancelon_new_commit"
+        ),
     )
     on_job_failure: Literal["none", "all"] | None = attrs.field(
         default=None, validator=choice("none", "all", anchor="workflowauto_cancelon_job_failure")
@@ -86,7 +116,7 @@ def _workflow_name(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "name", value, "must be a string of 1 to 255 characters", "workflowname")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Workflow(Node):
     """``workflow``: whether a pipeline is created at all, its name and auto-cancel behaviour.
 
@@ -96,22 +126,34 @@ class Workflow(Node):
 
     name: str | None = attrs.field(default=None, validator=_workflow_name)
     auto_cancel: AutoCancel | None = attrs.field(
-        default=None, validator=of(nodes=("AutoCancel",), what="AutoCancel(...)", anchor="workflowauto_cancel")
+        default=None,
+        validator=of(nodes=("AutoCancel",), what="AutoCancel(...)", anchor="workflowauto_cancel"),
     )
     rules: Sequence[Rule | Reference] | None = attrs.field(
-        default=None, validator=seq(nodes=("Rule", "Reference"), what="Rule(...) objects", anchor="workflowrules")
+        default=None,
+        validator=seq(
+            nodes=("Rule", "Reference"), what="Rule(...) objects", anchor="workflowrules"
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         for rule in self.rules or ():
-            if type(rule).__name__ != "Rule":
+            if isinstance(rule, Reference):
                 continue
             if rule.when is not None and rule.when not in ("always", "never"):
-                fail(self, "rules", rule, "workflow rules take when='always' or 'never'", "workflowrules")
+                fail(
+                    self,
+                    "rules",
+                    rule,
+                    "workflow rules take when='always' or 'never'",
+                    "workflowrules",
+                )
             for field in ("start_in", "allow_failure", "needs", "interruptible"):
                 if getattr(rule, field) is not None:
-                    fail(self, "rules", rule, f"workflow rules do not take {field}", "workflowrules")
+                    fail(
+                        self, "rules", rule, f"workflow rules do not take {field}", "workflowrules"
+                    )
 
 
 def _caller_module() -> str | None:
@@ -133,21 +175,29 @@ def _caller_module() -> str | None:
 
 
 def _stages(inst: Any, attr: Any, value: Any) -> None:
-    seq(str, nodes=("Stage",), what="Stage objects or names", non_empty=True, anchor="stages")(inst, attr, value)
+    seq(str, nodes=("Stage",), what="Stage objects or names", non_empty=True, anchor="stages")(
+        inst, attr, value
+    )
 
 
 def _jobs(inst: Any, attr: Any, value: Any) -> None:
     if isinstance(value, (list, tuple)):
         for item in value:
             if type(item).__name__ != "Job":
-                fail(inst, "jobs", item, f"must hold Job objects, not {type(item).__name__}", "job-keywords")
+                fail(
+                    inst,
+                    "jobs",
+                    item,
+                    f"must hold Job objects, not {type(item).__name__}",
+                    "job-keywords",
+                )
         if type(value) is not tuple:
             object.__setattr__(inst, "jobs", tuple(value))
         return
     fail(inst, "jobs", value, "must be a list of Job objects", "job-keywords")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Pipeline(Node):
     """A whole ``.gitlab-ci.yml``: ``Pipeline(stages=[build, test], jobs=[compile_, unit])``.
 
@@ -161,16 +211,28 @@ class Pipeline(Node):
     jobs: Sequence[Job] = attrs.field(factory=tuple, validator=_jobs)
     variables: Mapping[str, str | int | float | bool | Variable | Reference] | None = attrs.field(
         default=None,
-        validator=mapping(*SCALAR_TYPES, nodes=("Variable", "Reference"), what="a string or Variable", anchor="variables"),
+        validator=mapping(
+            *SCALAR_TYPES,
+            nodes=("Variable", "Reference"),
+            what="a string or Variable",
+            anchor="variables",
+        ),
     )
-    default: Default | None = attrs.field(default=None, validator=of(nodes=("Default",), what="Default(...)", anchor="default"))
+    default: Default | None = attrs.field(
+        default=None, validator=of(nodes=("Default",), what="Default(...)", anchor="default")
+    )
     workflow: Workflow | None = attrs.field(
         default=None, validator=of(nodes=("Workflow",), what="Workflow(...)", anchor="workflow")
     )
     include: Sequence[Include | str] | None = attrs.field(
-        default=None, validator=seq(str, nodes=("Include",), what="Include(...) or file paths", one=True, anchor="include")
+        default=None,
+        validator=seq(
+            str, nodes=("Include",), what="Include(...) or file paths", one=True, anchor="include"
+        ),
     )
-    spec: Spec | None = attrs.field(default=None, validator=of(nodes=("Spec",), what="Spec(...)", anchor="spec"))
+    spec: Spec | None = attrs.field(
+        default=None, validator=of(nodes=("Spec",), what="Spec(...)", anchor="spec")
+    )
     source: str | None = attrs.field(
         default=attrs.Factory(_caller_module), validator=of(str, what="a module name", anchor="")
     )

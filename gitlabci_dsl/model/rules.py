@@ -11,7 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, choice, duration, exclusive, fail, mapping, nonempty_str, of, seq
+from ._base import (
+    EXTRA,
+    SCALAR_TYPES,
+    Node,
+    checked,
+    choice,
+    duration,
+    exclusive,
+    fail,
+    mapping,
+    nonempty_str,
+    of,
+    seq,
+)
 from .job import WHEN_VALUES
 
 if TYPE_CHECKING:
@@ -28,7 +41,7 @@ def _regexp(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "regexp", value, "must be a pattern of 1 to 255 characters", "ruleschanges")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Changes(Node):
     """``rules:changes`` with options: ``Changes(paths=["src/**/*"], compare_to="refs/heads/main")``.
 
@@ -38,15 +51,17 @@ class Changes(Node):
     paths: Sequence[str] | None = attrs.field(
         default=None, validator=seq(str, what="glob patterns", anchor="ruleschangespaths")
     )
-    compare_to: str | None = attrs.field(default=None, validator=nonempty_str("ruleschangescompare_to"))
+    compare_to: str | None = attrs.field(
+        default=None, validator=nonempty_str("ruleschangescompare_to")
+    )
     regexp: str | None = attrs.field(default=None, validator=_regexp)
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         exclusive(self, ("paths", "regexp"), required=self.extra is None, anchor="ruleschanges")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Exists(Node):
     """``rules:exists`` with options: ``Exists(paths=["Dockerfile"], project="g/p", ref="main")``.
 
@@ -61,7 +76,7 @@ class Exists(Node):
     regexp: str | None = attrs.field(default=None, validator=_regexp)
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.ref is not None and self.project is None:
             fail(self, "ref", self.ref, "is only valid together with project", "rulesexistsref")
 
@@ -83,7 +98,7 @@ def _paths_or(node: str, what: str, anchor: str) -> Any:
     return check
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Rule(Node):
     """One entry of ``rules``: ``Rule(if_="$CI_COMMIT_TAG", when="manual")``.
 
@@ -93,7 +108,9 @@ class Rule(Node):
     See https://docs.gitlab.com/ci/yaml/#rules
     """
 
-    if_: str | None = attrs.field(default=None, validator=of(str, what="an expression string", anchor="rulesif"))
+    if_: str | None = attrs.field(
+        default=None, validator=of(str, what="an expression string", anchor="rulesif")
+    )
     changes: Sequence[str] | Changes | None = attrs.field(
         default=None, validator=_paths_or("Changes", _CHANGES, "ruleschanges")
     )
@@ -109,17 +126,23 @@ class Rule(Node):
         default=None, validator=of(bool, what="True or False", anchor="rulesallow_failure")
     )
     needs: Sequence[Job | Need | str] | None = attrs.field(
-        default=None, validator=seq(str, nodes=("Job", "Need"), what="Job objects, names or Need(...)", anchor="rulesneeds")
+        default=None,
+        validator=seq(
+            str, nodes=("Job", "Need"), what="Job objects, names or Need(...)", anchor="rulesneeds"
+        ),
     )
     interruptible: bool | None = attrs.field(
         default=None, validator=of(bool, what="True or False", anchor="rulesinterruptible")
     )
     auto_cancel: AutoCancel | None = attrs.field(
-        default=None, validator=of(nodes=("AutoCancel",), what="AutoCancel(...)", anchor="workflowrulesauto_cancel")
+        default=None,
+        validator=of(
+            nodes=("AutoCancel",), what="AutoCancel(...)", anchor="workflowrulesauto_cancel"
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.when == "delayed" and self.start_in is None:
             fail(self, "when", self.when, "needs start_in, e.g. start_in='30 minutes'", "when")
         if self.start_in is not None and self.when != "delayed":

@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
-from ._base import EXTRA, DOCS, Node, nonempty_str, of, pattern
 from ..errors import ValidationError
+from ._base import DOCS, EXTRA, Node, checked, nonempty_str, of, pattern
 
 __all__ = [
     "AwsSecret",
@@ -23,7 +23,7 @@ __all__ = [
 _A = "secrets"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class VaultEngine(Node):
     """``vault:engine``: ``VaultEngine(name="kv-v2", path="secret")``."""
 
@@ -32,26 +32,30 @@ class VaultEngine(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class VaultSecret(Node):
     """HashiCorp Vault secret. See https://docs.gitlab.com/ci/yaml/#secretsvault"""
 
-    engine: VaultEngine = attrs.field(validator=of(nodes=("VaultEngine",), what="VaultEngine(...)", anchor="secretsvault"))
+    engine: VaultEngine = attrs.field(
+        validator=of(nodes=("VaultEngine",), what="VaultEngine(...)", anchor="secretsvault")
+    )
     path: str = attrs.field(validator=nonempty_str("secretsvault"))
     field: str = attrs.field(validator=nonempty_str("secretsvault"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class GcpSecret(Node):
     """Google Cloud Secret Manager secret. See https://docs.gitlab.com/ci/yaml/#secretsgcp_secret_manager"""
 
     name: str = attrs.field(validator=nonempty_str("secretsgcp_secret_manager"))
-    version: str | int | None = attrs.field(default=None, validator=of(str, int, what="a version", anchor=_A))
+    version: str | int | None = attrs.field(
+        default=None, validator=of(str, int, what="a version", anchor=_A)
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class AzureSecret(Node):
     """Azure Key Vault secret. See https://docs.gitlab.com/ci/yaml/#secretsazure_key_vault"""
 
@@ -60,33 +64,47 @@ class AzureSecret(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class AwsSecret(Node):
     """AWS Secrets Manager secret. See https://docs.gitlab.com/ci/yaml/#secretsaws_secrets_manager"""
 
     secret_id: str = attrs.field(validator=nonempty_str("secretsaws_secrets_manager"))
-    version_id: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
-    version_stage: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
+    version_id: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor=_A)
+    )
+    version_stage: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor=_A)
+    )
     region: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
     role_arn: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
-    role_session_name: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
+    role_session_name: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor=_A)
+    )
     field: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class GitlabSecret(Node):
     """GitLab Secrets Manager secret. See https://docs.gitlab.com/ci/yaml/#secretsgitlab_secrets_manager"""
 
-    name: str = attrs.field(validator=pattern(r"[a-zA-Z0-9_]+", "must be letters, digits and '_'", _A))
+    name: str = attrs.field(
+        validator=pattern(r"[a-zA-Z0-9_]+", "must be letters, digits and '_'", _A)
+    )
     source: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor=_A))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-_PROVIDERS = ("vault", "gcp_secret_manager", "azure_key_vault", "aws_secrets_manager", "gitlab_secrets_manager")
+_PROVIDERS = (
+    "vault",
+    "gcp_secret_manager",
+    "azure_key_vault",
+    "aws_secrets_manager",
+    "gitlab_secrets_manager",
+)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Secret(Node):
     """One entry of ``secrets``: exactly one provider, plus ``file`` and ``token``.
 
@@ -95,25 +113,50 @@ class Secret(Node):
     """
 
     vault: str | VaultSecret | None = attrs.field(
-        default=None, validator=of(str, nodes=("VaultSecret",), what="'path/field@engine' or VaultSecret(...)", anchor="secretsvault")
+        default=None,
+        validator=of(
+            str,
+            nodes=("VaultSecret",),
+            what="'path/field@engine' or VaultSecret(...)",
+            anchor="secretsvault",
+        ),
     )
     gcp_secret_manager: GcpSecret | None = attrs.field(
-        default=None, validator=of(nodes=("GcpSecret",), what="GcpSecret(...)", anchor="secretsgcp_secret_manager")
+        default=None,
+        validator=of(
+            nodes=("GcpSecret",), what="GcpSecret(...)", anchor="secretsgcp_secret_manager"
+        ),
     )
     azure_key_vault: AzureSecret | None = attrs.field(
-        default=None, validator=of(nodes=("AzureSecret",), what="AzureSecret(...)", anchor="secretsazure_key_vault")
+        default=None,
+        validator=of(
+            nodes=("AzureSecret",), what="AzureSecret(...)", anchor="secretsazure_key_vault"
+        ),
     )
     aws_secrets_manager: str | AwsSecret | None = attrs.field(
-        default=None, validator=of(str, nodes=("AwsSecret",), what="a secret id or AwsSecret(...)", anchor="secretsaws_secrets_manager")
+        default=None,
+        validator=of(
+            str,
+            nodes=("AwsSecret",),
+            what="a secret id or AwsSecret(...)",
+            anchor="secretsaws_secrets_manager",
+        ),
     )
     gitlab_secrets_manager: GitlabSecret | None = attrs.field(
-        default=None, validator=of(nodes=("GitlabSecret",), what="GitlabSecret(...)", anchor="secretsgitlab_secrets_manager")
+        default=None,
+        validator=of(
+            nodes=("GitlabSecret",),
+            what="GitlabSecret(...)",
+            anchor="secretsgitlab_secrets_manager",
+        ),
     )
-    file: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="secretsfile"))
+    file: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="secretsfile")
+    )
     token: str | None = attrs.field(default=None, validator=nonempty_str("secretstoken"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         present = [p for p in _PROVIDERS if getattr(self, p) is not None]
         if len(present) != 1 and self.extra is None:
             raise ValidationError(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, choice, choices, fail, mapping, of, seq
+from ._base import EXTRA, Node, checked, choice, choices, fail, mapping, of, seq
 
 if TYPE_CHECKING:
     from .include import Include
@@ -33,20 +33,34 @@ def _description(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
         return
     if not isinstance(value, str) or len(value) > 1024:
-        fail(inst, "description", value, "must be a string of at most 1024 characters", "specinputsdescription")
+        fail(
+            inst,
+            "description",
+            value,
+            "must be a string of at most 1024 characters",
+            "specinputsdescription",
+        )
 
 
 def _options(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
         return
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float, bool)) for v in value):
-        fail(inst, "options", value, "must be a list of strings, numbers or booleans", "specinputsoptions")
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, (str, int, float, bool)) for v in value
+    ):
+        fail(
+            inst,
+            "options",
+            value,
+            "must be a list of strings, numbers or booleans",
+            "specinputsoptions",
+        )
     if len(value) > 50:
         fail(inst, "options", value, "takes at most 50 values", "specinputsoptions")
     object.__setattr__(inst, "options", tuple(value))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class InputRule(Node):
     """A rule of an input: its options and default depend on an expression.
 
@@ -54,12 +68,14 @@ class InputRule(Node):
     """
 
     if_: str | None = attrs.field(default=None, validator=of(str, what="an expression", anchor=_A))
-    options: Sequence[str | int | float | bool] | None = attrs.field(default=None, validator=_options)
+    options: Sequence[str | int | float | bool] | None = attrs.field(
+        default=None, validator=_options
+    )
     default: Any = attrs.field()
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Input(Node):
     """One input of ``spec:inputs`` (or of a job's ``inputs``).
 
@@ -71,24 +87,43 @@ class Input(Node):
         default=None, validator=choice(*_TYPES, anchor="specinputstype")
     )
     description: str | None = attrs.field(default=None, validator=_description)
-    options: Sequence[str | int | float | bool] | None = attrs.field(default=None, validator=_options)
-    regex: str | None = attrs.field(default=None, validator=of(str, what="a regular expression", anchor="specinputsregex"))
+    options: Sequence[str | int | float | bool] | None = attrs.field(
+        default=None, validator=_options
+    )
+    regex: str | None = attrs.field(
+        default=None, validator=of(str, what="a regular expression", anchor="specinputsregex")
+    )
     default: Any = attrs.field(default=MANDATORY)
     rules: Sequence[InputRule] | None = attrs.field(
-        default=None, validator=seq(nodes=("InputRule",), what="InputRule(...)", anchor="specinputsrules")
+        default=None,
+        validator=seq(nodes=("InputRule",), what="InputRule(...)", anchor="specinputsrules"),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.has_default and self.default is not None:
             allowed = _TYPES[self.type or "string"]
             value = self.default
-            if not isinstance(value, allowed) or (self.type == "number" and isinstance(value, bool)):
-                fail(self, "default", value, f"does not match type {self.type or 'string'!r}", "specinputstype")
+            if not isinstance(value, allowed) or (
+                self.type == "number" and isinstance(value, bool)
+            ):
+                fail(
+                    self,
+                    "default",
+                    value,
+                    f"does not match type {self.type or 'string'!r}",
+                    "specinputstype",
+                )
             if self.options is not None and value not in self.options:
                 fail(self, "default", value, "must be one of the options", "specinputsoptions")
         if self.rules is not None and (self.options is not None or self.has_default):
-            fail(self, "rules", self.rules, "replace options and default; do not set them too", "specinputsrules")
+            fail(
+                self,
+                "rules",
+                self.rules,
+                "replace options and default; do not set them too",
+                "specinputsrules",
+            )
 
     @property
     def has_default(self) -> bool:
@@ -102,7 +137,7 @@ def _inputs(inst: Any, attr: Any, value: Any) -> None:
     mapping(type(None), nodes=("Input",), what="Input(...) or None", anchor=_A)(inst, attr, value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Spec(Node):
     """The header document before ``---``: ``Spec(inputs={"stage": Input(default="test")})``.
 
@@ -114,13 +149,22 @@ class Spec(Node):
         default=None, validator=seq(nodes=("Include",), what="Include(...)", anchor="specinclude")
     )
     component: Sequence[Literal["name", "sha", "version", "reference"]] | None = attrs.field(
-        default=None, validator=choices("name", "sha", "version", "reference", anchor="speccomponent")
+        default=None,
+        validator=choices("name", "sha", "version", "reference", anchor="speccomponent"),
     )
-    description: str | None = attrs.field(default=None, validator=of(str, what="a string", anchor="specdescription"))
+    description: str | None = attrs.field(
+        default=None, validator=of(str, what="a string", anchor="specdescription")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.description is not None and len(self.description) > 256:
-            fail(self, "description", self.description, "must be at most 256 characters", "specdescription")
+            fail(
+                self,
+                "description",
+                self.description,
+                "must be at most 256 characters",
+                "specdescription",
+            )
         if isinstance(self.component, str):
             object.__setattr__(self, "component", (self.component,))

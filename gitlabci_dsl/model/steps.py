@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ..errors import ValidationError
-from ._base import DOCS, EXTRA, Node, fail, mapping, of, pattern
+from ._base import DOCS, EXTRA, Node, checked, fail, mapping, of, pattern
 
 __all__ = ["Step"]
 
@@ -21,25 +21,41 @@ def _ref(inst: Any, attr: Any, value: Any) -> None:
     if isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in ("git", "oci"):
         object.__setattr__(inst, attr.name, dict(value))
         return
-    fail(inst, attr.name, value, "must be a step reference string or {'git': {...}} / {'oci': {...}}", _A)
+    fail(
+        inst,
+        attr.name,
+        value,
+        "must be a step reference string or {'git': {...}} / {'oci': {...}}",
+        _A,
+    )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Step(Node):
     """One step of ``run``: ``Step(name="hello", script="echo hi")`` or ``Step(name=..., step=REF)``.
 
     See https://docs.gitlab.com/ci/yaml/#run
     """
 
-    name: str = attrs.field(validator=pattern(r"[A-Za-z_][A-Za-z0-9_]*", "must be an identifier (letters, digits, '_')", _A))
+    name: str = attrs.field(
+        validator=pattern(
+            r"[A-Za-z_][A-Za-z0-9_]*", "must be an identifier (letters, digits, '_')", _A
+        )
+    )
     step: str | Mapping[str, Any] | None = attrs.field(default=None, validator=_ref)
     func: str | Mapping[str, Any] | None = attrs.field(default=None, validator=_ref)
-    script: str | None = attrs.field(default=None, validator=of(str, what="a shell command", anchor=_A))
-    env: Mapping[str, str] | None = attrs.field(default=None, validator=mapping(str, what="a string", anchor=_A))
-    inputs: Mapping[str, Any] | None = attrs.field(default=None, validator=mapping(object, what="a value", anchor=_A))
+    script: str | None = attrs.field(
+        default=None, validator=of(str, what="a shell command", anchor=_A)
+    )
+    env: Mapping[str, str] | None = attrs.field(
+        default=None, validator=mapping(str, what="a string", anchor=_A)
+    )
+    inputs: Mapping[str, Any] | None = attrs.field(
+        default=None, validator=mapping(object, what="a value", anchor=_A)
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         present = [k for k in ("step", "func", "script") if getattr(self, k) is not None]
         if len(present) != 1:
             raise ValidationError(
@@ -47,4 +63,6 @@ class Step(Node):
                 f"(got {', '.join(present) or 'none'}). See {DOCS}#run"
             )
         if self.script is not None and self.inputs is not None:
-            raise ValidationError(f"Step {self.name!r}: inputs cannot be used with script. See {DOCS}#run")
+            raise ValidationError(
+                f"Step {self.name!r}: inputs cannot be used with script. See {DOCS}#run"
+            )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, choice, exclusive, fail, mapping, nonempty_str, of
+from ._base import EXTRA, Node, checked, choice, exclusive, fail, mapping, nonempty_str, of
 
 if TYPE_CHECKING:
     from .include import Include
@@ -15,15 +15,19 @@ if TYPE_CHECKING:
 __all__ = ["Forward", "Trigger"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Forward(Node):
     """``trigger:forward``: which variables the downstream pipeline receives.
 
     See https://docs.gitlab.com/ci/yaml/#triggerforward
     """
 
-    yaml_variables: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="triggerforward"))
-    pipeline_variables: bool | None = attrs.field(default=None, validator=of(bool, what="True or False", anchor="triggerforward"))
+    yaml_variables: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="triggerforward")
+    )
+    pipeline_variables: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="triggerforward")
+    )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
@@ -37,9 +41,25 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
             fail(inst, "include", value, "takes 1 to 3 files", "triggerinclude")
         for item in value:
             if type(item).__name__ != "Include":
-                fail(inst, "include", value, f"items must be Include(...), not {type(item).__name__}", "triggerinclude")
-            if item.project is not None and not isinstance(item.file, str) and len(item.file or ()) != 1:
-                fail(inst, "include", item, "a project include in a trigger takes exactly one file", "triggerinclude")
+                fail(
+                    inst,
+                    "include",
+                    value,
+                    f"items must be Include(...), not {type(item).__name__}",
+                    "triggerinclude",
+                )
+            if (
+                item.project is not None
+                and not isinstance(item.file, str)
+                and len(item.file or ()) != 1
+            ):
+                fail(
+                    inst,
+                    "include",
+                    item,
+                    "a project include in a trigger takes exactly one file",
+                    "triggerinclude",
+                )
             if item.rules is not None:
                 fail(inst, "include", item, "trigger includes do not take rules", "triggerinclude")
         object.__setattr__(inst, "include", tuple(value))
@@ -47,7 +67,7 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
     fail(inst, "include", value, "must be a file path or a list of Include(...)", "triggerinclude")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Trigger(Node):
     """``trigger``: ``Trigger(project="group/deployer", branch="main", strategy="depend")`` for a
     multi-project pipeline, ``Trigger(include="ci/child.yml")`` for a child pipeline.
@@ -69,7 +89,7 @@ class Trigger(Node):
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.extra is None:
             exclusive(self, ("project", "include"), required=True, anchor="trigger")
         if self.branch is not None and self.project is None:

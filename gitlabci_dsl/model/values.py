@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import ValidationError
-from ._base import DOCS, EXTRA, Node, fail, of, seq
+from ._base import DOCS, EXTRA, Node, checked, fail, of, seq
 
 if TYPE_CHECKING:
     from .job import Job
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Reference", "Variable"]
 
 
-@attrs.frozen(init=False)
+@attrs.frozen(init=False, repr=False, eq=False)
 class Reference(Node):
     """``!reference [job, key, ...]``: reuse a section of another job or template.
 
@@ -28,7 +28,9 @@ class Reference(Node):
     path: tuple[str, ...]
 
     def __init__(self, *path: str | Job) -> None:
-        names = tuple(p if isinstance(p, str) else getattr(p, "name", p) for p in path)
+        names: tuple[Any, ...] = tuple(
+            p if isinstance(p, str) else getattr(p, "name", p) for p in path
+        )
         if len(names) < 2 or not all(isinstance(n, str) and n for n in names):
             raise ValidationError(
                 f"Reference{path!r}: give a job name (or Job) and at least one key, "
@@ -41,10 +43,12 @@ class Reference(Node):
 def _value_check(inst: Any, attr: Any, value: Any) -> None:
     if value is None or type(value) is str or isinstance(value, Reference):
         return
-    fail(inst, attr.name, value, "must be a string (GitLab variable values are strings)", "variables")
+    fail(
+        inst, attr.name, value, "must be a string (GitLab variable values are strings)", "variables"
+    )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Variable(Node):
     """A variable with more than a value: ``description``/``options`` (top level only), ``expand``.
 
@@ -66,7 +70,7 @@ class Variable(Node):
     )
     extra: dict[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if self.options is not None:
             if len(set(self.options)) != len(self.options):
                 fail(self, "options", self.options, "must not repeat a value", "variablesoptions")

@@ -1,0 +1,271 @@
+"""A repository using gitlabci-dsl: its configuration, pipeline modules and generated files.
+
+Everything with I/O besides the CLI's printing lives here: reading ``[tool.gitlabci-dsl]``,
+finding ``pipelines/*.py``, importing them with errors that point at the user's own line, and
+writing the generated files all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import GitlabCIDSLError, LoadError
+
+if TYPE_CHECKING:
+    from .model.pipeline import Pipeline
+
+__all__ = [
+    "Config",
+    "Target",
+    "compile_module",
+    "discover",
+    "find_root",
+    "load_config",
+    "load_pipeline",
+    "write_all",
+]
+
+MAIN_OUTPUT = ".gitlab-ci.yml"
+OTHER_OUTPUTS = ".gitlab/ci"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Config(NamedTuple):
+    """``[tool.gitlabci-dsl]`` of pyproject.toml.
+
+    ``pipelines``: folder of pipeline modules (default ``pipelines``);
+    ``outputs``: ``{module stem: output path}`` overrides.
+    """
+
+    root: Path
+    pipelines: str = "pipelines"
+    outputs: dict[str, str] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+
+
+class Target(NamedTuple):
+    """One compiled pipeline: where it came from, where it goes, and the text."""
+
+    module: Path
+    output: Path
+    text: str
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding pyproject.toml (``start`` if none)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def load_config(root: Path) -> Config:
+    pyproject = root / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(root=root)
+    except OSError as exc:
+        raise LoadError(f"pyproject.toml: cannot read: {exc.strerror}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LoadError(f"{_rel(pyproject, root)}: cannot read: {exc}") from None
+    table = data.get("tool", {}).get("gitlabci-dsl", {})
+    unknown = sorted(set(table) - {"pipelines", "outputs"})
+    if unknown:
+        raise LoadError(
+            f"pyproject.toml: [tool.gitlabci-dsl] has unknown key(s) {', '.join(unknown)}; "
+            "known keys are pipelines and outputs"
+        )
+    pipelines = table.get("pipelines", "pipelines")
+    outputs = table.get("outputs", {})
+    if not isinstance(pipelines, str) or not isinstance(outputs, dict):
+        raise LoadError(
+            "pyproject.toml: [tool.gitlabci-dsl] pipelines must be a folder name and outputs "
+            'a table such as {main = ".gitlab-ci.yml"}'
+        )
+    return Config(
+        root=root, pipelines=pipelines, outputs={str(k): str(v) for k, v in outputs.items()}
+    )
+
+
+def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
+    """Pipeline modules to compile: ``paths`` (files or folders) or the configured folder.
+
+    Modules whose name starts with ``_`` are helpers, never pipelines.
+    """
+    found: list[Path] = []
+    for path in paths or (config.root / config.pipelines,):
+        if path.is_dir():
+            found.extend(p for p in sorted(path.glob("*.py")) if not p.name.startswith("_"))
+        elif path.suffix == ".py" and path.is_file():
+            found.append(path)
+        else:
+            raise LoadError(f"{path}: not a pipeline module (.py) or a folder of them")
+    return [p.resolve() for p in found]
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``pipelines/app.py`` → ``pipelines.app``: the name the module is imported under."""
+    try:
+        rel = path.resolve().relative_to(root)
+    except ValueError:
+        return path.stem
+    return ".".join(rel.with_suffix("").parts)
+
+
+def output_path(path: Path, config: Config, module: types.ModuleType | None = None) -> Path:
+    """Where the YAML for the module at ``path`` goes (relative paths are from the root)."""
+    override = getattr(module, "output", None) if module is not None else None
+    if override is not None and not isinstance(override, str):
+        raise LoadError(
+            f"{_rel(path, config.root)}: module-level 'output' must be a path string such as "
+            f"'.gitlab/ci/{path.stem}.yml', not {type(override).__name__}"
+        )
+    chosen = override or config.outputs.get(path.stem)
+    if chosen is None:
+        chosen = MAIN_OUTPUT if path.stem == "main" else f"{OTHER_OUTPUTS}/{path.stem}.yml"
+    return (config.root / chosen).resolve()
+
+
+@contextmanager
+def _importable(path: Path, root: Path) -> Iterator[None]:
+    """Let a pipeline module import its siblings and the project's packages while it loads."""
+    added = [str(path.parent), str(root)]
+    saved = list(sys.path)
+    sys.path[:0] = [p for p in added if p not in sys.path]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
+def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleType]:
+    """Import the module at ``path`` and return its module-level ``pipeline``.
+
+    Every failure is a :class:`LoadError` whose message names the module and, for an exception
+    in the user's code, the user's own line rather than gitlabci-dsl's traceback.
+    """
+    rel = _rel(path, config.root)
+    name = module_name(path, config.root)
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"{rel}: cannot read: {exc.strerror}") from None
+    try:
+        code = compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"{rel}:{exc.lineno}:{exc.offset}" if exc.lineno else rel
+        raise LoadError(f"{where}: syntax error: {exc.msg}") from None
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        with _importable(path, config.root):
+            exec(code, module.__dict__)  # noqa: S102 - running the user's pipeline module is the job
+    except GitlabCIDSLError as exc:
+        raise LoadError(f"{_user_frame(exc, config.root, rel)}: {exc}") from None
+    except Exception as exc:  # the user's code may raise anything; report it, don't crash
+        raise LoadError(
+            f"{_user_frame(exc, config.root, rel)}: {type(exc).__name__}: {exc}"
+        ) from None
+    finally:
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
+    pipeline: Any = module.__dict__.get("pipeline")
+    if pipeline is None:
+        raise LoadError(
+            f"{rel}: defines no module-level 'pipeline'; end the module with "
+            "'pipeline = Pipeline(stages=[...], jobs=[...])'"
+        )
+    if type(pipeline).__name__ != "Pipeline" or not type(pipeline).__module__.startswith(
+        "gitlabci_dsl."
+    ):
+        raise LoadError(
+            f"{rel}: 'pipeline' is a {type(pipeline).__name__}, expected gitlabci_dsl.Pipeline"
+        )
+    return pipeline, module
+
+
+def _user_frame(exc: BaseException, root: Path, fallback: str) -> str:
+    """``file:line`` of the innermost frame of the traceback that is the user's, not ours."""
+    import traceback
+
+    where = fallback
+    for frame in traceback.extract_tb(exc.__traceback__):
+        file = Path(frame.filename)
+        if not file.is_absolute() or _PACKAGE_DIR in file.parents:
+            continue
+        if root in file.parents:
+            where = f"{_rel(file, root)}:{frame.lineno}"
+    return where
+
+
+def compile_module(path: Path, config: Config) -> Target:
+    """Load, validate and render one pipeline module."""
+    from .emitter import to_yaml
+
+    pipeline, module = load_pipeline(path, config)
+    rel = _rel(path, config.root)
+    try:
+        text = to_yaml(pipeline)
+    except GitlabCIDSLError as exc:
+        lines = str(exc).splitlines() or [""]
+        raise LoadError("\n".join(f"{rel}: {line}" for line in lines)) from None
+    return Target(module=path, output=output_path(path, config, module), text=text)
+
+
+def current_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def write_all(targets: Sequence[Target]) -> None:
+    """Write every target or none: all temporary files first, then one rename each."""
+    import tempfile
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target in targets:
+            target.output.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{target.output.name}.", suffix=".tmp", dir=target.output.parent
+            )
+            staged.append((tmp, target.output))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(target.text)
+            # mkstemp creates 0600; a generated file keeps the mode it had, or gets 0644.
+            try:
+                mode = target.output.stat().st_mode & 0o777
+            except FileNotFoundError:
+                mode = 0o644
+            os.chmod(tmp, mode)  # noqa: PTH101 - tmp is a str from mkstemp
+        for tmp, final in staged:
+            Path(tmp).replace(final)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):  # noqa: PTH110 - tmp is a str from mkstemp
+                os.unlink(tmp)  # noqa: PTH108
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

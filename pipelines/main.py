@@ -1,0 +1,71 @@
+"""This repository's own GitLab CI pipeline, written with gitlabci-dsl.
+
+Compiled to ``.gitlab-ci.yml`` by ``gitlabci-dsl compile``.
+"""
+
+from gitlabci_dsl import (
+    Artifacts,
+    Cache,
+    CacheKey,
+    Default,
+    Job,
+    Parallel,
+    Pipeline,
+    Reports,
+    Rule,
+    Stage,
+    Workflow,
+    ci,
+)
+
+check = Stage("check")
+test = Stage("test")
+
+# Images are pinned to a patch release; bump them deliberately.
+PYTHON_VERSIONS = ["3.11.14", "3.12.12", "3.13.9"]
+PYTHON_IMAGE = "python:3.12.12-slim"
+
+workflow = Workflow(
+    rules=[
+        Rule(if_=f'{ci.PIPELINE_SOURCE} == "merge_request_event"'),
+        # A branch with an open merge request runs in the merge request pipeline only.
+        Rule(if_=f"{ci.COMMIT_BRANCH} && {ci.OPEN_MERGE_REQUESTS}", when="never"),
+        Rule(if_=ci.COMMIT_BRANCH),
+        Rule(if_=ci.COMMIT_TAG),
+    ]
+)
+
+default = Default(
+    image=PYTHON_IMAGE,
+    interruptible=True,
+    cache=Cache(key=CacheKey(files=["pyproject.toml"], prefix="pip"), paths=[".cache/pip"]),
+    before_script=['python -m pip install -e ".[test,dev]"'],
+)
+
+lint = Job("lint", stage=check, script=["ruff check .", "ruff format --check ."])
+
+typecheck = Job("typecheck", stage=check, script=["mypy --strict"])
+
+generated_yaml = Job(
+    "generated-yaml",
+    stage=check,
+    script=["gitlabci-dsl compile --check"],
+)
+
+tests = Job(
+    "tests",
+    stage=test,
+    image="python:${PYTHON_VERSION}-slim",
+    needs=[lint],
+    parallel=Parallel(matrix=[{"PYTHON_VERSION": PYTHON_VERSIONS}]),
+    script=["python -m pytest --junitxml=report.xml"],
+    artifacts=Artifacts(when="always", expire_in="1 week", reports=Reports(junit="report.xml")),
+)
+
+pipeline = Pipeline(
+    stages=[check, test],
+    variables={"PIP_CACHE_DIR": f"{ci.PROJECT_DIR}/.cache/pip"},
+    workflow=workflow,
+    default=default,
+    jobs=[lint, typecheck, generated_yaml, tests],
+)
