@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import CompileError
-from .model._base import Node
+from .model._base import MANDATORY, Node
 
 if TYPE_CHECKING:
     from .model.job import Job
@@ -229,7 +229,7 @@ def _fields(node: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in names:
         v = getattr(node, name)
-        if v is not None:
+        if v is not None and v is not MANDATORY:
             out[_RENAMED.get(name, name)] = v if type(v) in _PLAIN else _value(v)
     return out
 
@@ -278,11 +278,13 @@ def _kubernetes_environment(node: Any) -> dict[str, Any]:
 
 def _input(node: Any) -> dict[str, Any]:
     d = _fields(node)
-    if not node.has_default:
-        d.pop("default", None)
-    elif node.default is None:
-        d["default"] = None
+    if node.default is None:  # an explicit null default, unlike a missing one
+        d = {**d, "default": None}
+        d = {k: d[k] for k in _INPUT_ORDER if k in d}
     return _merge_extra(d, node.extra)
+
+
+_INPUT_ORDER = ("type", "description", "options", "regex", "default", "rules")
 
 
 def _input_rule(node: Any) -> dict[str, Any]:
@@ -298,7 +300,15 @@ def _rule(node: Any) -> dict[str, Any]:
     return _merge_extra(d, node.extra)
 
 
+def _release(node: Any) -> dict[str, Any]:
+    d = _fields(node)
+    if "assets" in d:  # GitLab nests the links: assets: {links: [...]}
+        d["assets"] = {"links": d["assets"]}
+    return _merge_extra(d, node.extra)
+
+
 _COMPILERS: dict[str, Callable[[Any], Any]] = {
+    "Release": _release,
     "Stage": _stage,
     "Job": _job_ref,
     "Reference": _reference,

@@ -28,6 +28,18 @@ Validator = Callable[[Any, Any, Any], None]
 SCALAR_TYPES: tuple[type, ...] = (str, int, float, bool)
 
 
+class _Mandatory:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MANDATORY"
+
+
+MANDATORY: Any = _Mandatory()
+"""Default of ``Input.default``: the input has no default, so whoever includes the file must
+set it. The compiler leaves such a field out."""
+
+
 class Node:
     """Base of every model class: value equality, hashing and ``repr`` over the attrs fields.
 

@@ -18,8 +18,16 @@ _KINDS = ("local", "project", "remote", "template", "component", "artifact")
 _YAML = r".*\.ya?ml"
 
 
+_FILE_LIST = seq(str, what="file paths", non_empty=True, anchor="includefile")
+
+
 def _files(inst: Any, attr: Any, value: Any) -> None:
-    seq(str, what="file paths", one=True, non_empty=True, anchor="includefile")(inst, attr, value)
+    # A single file stays a string: a child pipeline's trigger include only takes one.
+    if isinstance(value, str):
+        if not value:
+            fail(inst, "file", value, "must be a non-empty path", "includefile")
+        return
+    _FILE_LIST(inst, attr, value)
 
 
 def _cache(inst: Any, attr: Any, value: Any) -> None:

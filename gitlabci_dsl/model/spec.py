@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, choices, fail, mapping, of, seq
+from ._base import EXTRA, MANDATORY, Node, checked, choice, choices, fail, mapping, of, seq
 
 if TYPE_CHECKING:
     from .include import Include
@@ -16,16 +16,6 @@ __all__ = ["MANDATORY", "Input", "InputRule", "Spec"]
 
 _A = "specinputs"
 
-
-class _Mandatory:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MANDATORY"
-
-
-MANDATORY: Any = _Mandatory()
-"""Default of ``Input.default``: the input has no default, so callers must set it."""
 _TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,), "array": (list, tuple)}
 
 

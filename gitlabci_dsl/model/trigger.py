@@ -48,16 +48,12 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
                     f"items must be Include(...), not {type(item).__name__}",
                     "triggerinclude",
                 )
-            if (
-                item.project is not None
-                and not isinstance(item.file, str)
-                and len(item.file or ()) != 1
-            ):
+            if item.project is not None and not isinstance(item.file, str):
                 fail(
                     inst,
                     "include",
                     item,
-                    "a project include in a trigger takes exactly one file",
+                    "a project include in a trigger takes one file (a string)",
                     "triggerinclude",
                 )
             if item.rules is not None:

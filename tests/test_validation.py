@@ -1,0 +1,233 @@
+"""Checks across objects, run when a pipeline is compiled."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitlabci_dsl import (
+    CompileError,
+    Environment,
+    Include,
+    Job,
+    Need,
+    Pipeline,
+    Rule,
+    Stage,
+    to_dict,
+)
+
+build, test, deploy = Stage("build"), Stage("test"), Stage("deploy")
+
+
+def problems(pipeline: Pipeline) -> str:
+    with pytest.raises(CompileError) as info:
+        to_dict(pipeline)
+    return str(info.value)
+
+
+def test_stage_not_in_pipeline() -> None:
+    """A job in a stage the pipeline does not declare names the job, stage and fix."""
+    job = Job("scan", stage=Stage("scan"), script=["trivy"])
+    message = problems(Pipeline(stages=[build, test], jobs=[job]))
+    assert "job 'scan': stage 'scan' is not in the pipeline's stages (build, test)" in message
+    assert "Pipeline(stages=...)" in message
+
+
+def test_job_without_stage_is_in_test() -> None:
+    """GitLab puts a job without stage in 'test': that stage must exist."""
+    message = problems(Pipeline(stages=[build], jobs=[Job("j", script=["x"])]))
+    assert "stage 'test' is not in the pipeline's stages" in message
+    assert to_dict(Pipeline(jobs=[Job("j", script=["x"])])) == {"j": {"script": ["x"]}}
+
+
+def test_pre_and_post_stages_always_exist() -> None:
+    """.pre and .post need no declaration."""
+    data = to_dict(
+        Pipeline(
+            stages=[build],
+            jobs=[Job("a", stage=".pre", script=["x"]), Job("b", stage=".post", script=["y"])],
+        )
+    )
+    assert data["a"]["stage"] == ".pre"
+
+
+def test_duplicate_job_names() -> None:
+    """Two jobs with one name are reported (GitLab would silently keep the last)."""
+    message = problems(Pipeline(jobs=[Job("a", script=["x"]), Job("a", script=["y"])]))
+    assert "job 'a': defined twice" in message
+
+
+def test_needs_job_not_in_pipeline() -> None:
+    """A need on a Job object that was never added to the pipeline is an error, not dropped."""
+    orphan = Job("scan", script=["trivy"])
+    deploy_job = Job("deploy", stage=deploy, script=["x"], needs=[orphan])
+    message = problems(Pipeline(jobs=[deploy_job]))
+    assert (
+        "job 'deploy': needs 'scan', which is not in this pipeline; add it to Pipeline(jobs=...)"
+        in message
+    )
+
+
+def test_needs_unknown_name() -> None:
+    """A need on a misspelt name says so."""
+    message = problems(Pipeline(jobs=[Job("a", script=["x"], needs=["bulid"])]))
+    assert "needs 'bulid', which is not in this pipeline; check the spelling" in message
+
+
+def test_optional_need_may_be_absent() -> None:
+    """needs:optional tolerates a job that is not in the pipeline, as GitLab does."""
+    data = to_dict(Pipeline(jobs=[Job("a", script=["x"], needs=[Need("maybe", optional=True)])]))
+    assert data["a"]["needs"] == [{"job": "maybe", "optional": True}]
+
+
+def test_names_may_come_from_includes() -> None:
+    """With includes, a need on an unknown name may be defined there: it is left to GitLab."""
+    data = to_dict(
+        Pipeline(
+            include=[Include(local="ci/jobs.yml")],
+            jobs=[Job("a", script=["x"], needs=["from-include"])],
+        )
+    )
+    assert data["a"]["needs"] == ["from-include"]
+
+
+def test_job_object_from_elsewhere_is_an_error_even_with_includes() -> None:
+    """Includes never excuse a Job object that was not added."""
+    orphan = Job("orphan", script=["x"])
+    message = problems(
+        Pipeline(include=["ci/a.yml"], jobs=[Job("a", script=["x"], needs=[orphan])])
+    )
+    assert "needs 'orphan'" in message
+
+
+def test_cross_project_needs_are_not_checked() -> None:
+    """needs:project and needs:pipeline name jobs elsewhere."""
+    job = Job(
+        "a",
+        script=["x"],
+        needs=[
+            Need(job="b", project="g/p", ref="main"),
+            Need(job="c", pipeline="$PARENT_PIPELINE_ID"),
+        ],
+    )
+    assert to_dict(Pipeline(jobs=[job]))["a"]["needs"] == [
+        {"job": "b", "project": "g/p", "ref": "main"},
+        {"job": "c", "pipeline": "$PARENT_PIPELINE_ID"},
+    ]
+
+
+def test_need_on_later_stage() -> None:
+    """A job cannot need a job of a later stage."""
+    late = Job("late", stage=deploy, script=["x"])
+    early = Job("early", stage=build, script=["y"], needs=[late])
+    message = problems(Pipeline(stages=[build, test, deploy], jobs=[early, late]))
+    assert "job 'early': needs 'late', which is in a later stage ('deploy')" in message
+
+
+def test_need_in_same_stage_is_fine() -> None:
+    """Needs within one stage are allowed (GitLab 14.2+)."""
+    a = Job("a", stage=build, script=["x"])
+    b = Job("b", stage=build, script=["y"], needs=[a])
+    assert to_dict(Pipeline(stages=[build], jobs=[a, b]))["b"]["needs"] == ["a"]
+
+
+def test_need_cycle() -> None:
+    """Needs that loop are reported with the loop."""
+    a = Job("a", stage=build, script=["x"], needs=["c"])
+    b = Job("b", stage=build, script=["x"], needs=["a"])
+    c = Job("c", stage=build, script=["x"], needs=["b"])
+    message = problems(Pipeline(stages=[build], jobs=[a, b, c]))
+    assert "needs form a cycle: a -> c -> b -> a" in message
+
+
+def test_too_many_needs() -> None:
+    """More than 50 needs exceed GitLab's limit."""
+    jobs = [Job(f"j{i}", stage=build, script=["x"]) for i in range(51)]
+    message = problems(
+        Pipeline(stages=[build, test], jobs=[*jobs, Job("all", script=["x"], needs=jobs)])
+    )
+    assert "job 'all': needs 51 jobs; GitLab allows at most 50" in message
+    to_dict(
+        Pipeline(stages=[build, test], jobs=[*jobs[:50], Job("all", script=["x"], needs=jobs[:50])])
+    )
+
+
+def test_dependencies_not_in_pipeline_and_later_stage() -> None:
+    """dependencies must name jobs of the pipeline in earlier stages."""
+    late = Job("late", stage=deploy, script=["x"])
+    job = Job("j", stage=build, script=["y"], dependencies=[late, "ghost"])
+    message = problems(Pipeline(stages=[build, deploy], jobs=[job, late]))
+    assert "dependencies 'late' is in a later stage" in message
+    assert "dependencies 'ghost', which is not in this pipeline" in message
+
+
+def test_empty_needs_and_dependencies_are_kept() -> None:
+    """needs: [] (start at once) and dependencies: [] (fetch nothing) mean something: kept."""
+    job = Job("j", script=["x"], needs=[], dependencies=[])
+    assert to_dict(Pipeline(jobs=[job]))["j"] == {"needs": [], "script": ["x"], "dependencies": []}
+
+
+def test_hidden_job_cannot_be_needed() -> None:
+    """Templates never run, so needing one is a mistake."""
+    template = Job(".t", script=["x"])
+    message = problems(Pipeline(jobs=[template, Job("j", script=["y"], needs=[template])]))
+    assert "needs '.t' is a hidden template" in message
+
+
+def test_extends_missing_and_cycle() -> None:
+    """extends must name a job or template of the pipeline and must not loop."""
+    message = problems(Pipeline(jobs=[Job("j", extends=".missing")]))
+    assert "extends '.missing', which is not in this pipeline" in message
+    a = Job(".a", extends=".b")
+    b = Job(".b", extends=".a")
+    assert "extends chain .a -> .b -> .a is circular" in problems(Pipeline(jobs=[a, b]))
+
+
+def test_extends_depth_limit() -> None:
+    """GitLab allows 11 levels of extends."""
+    chain = [Job(".t0", script=["x"])]
+    for i in range(1, 13):
+        chain.append(Job(f".t{i}", extends=chain[-1]))
+    assert "deeper than 11 levels" in problems(Pipeline(jobs=chain))
+    to_dict(Pipeline(jobs=chain[:12]))
+
+
+def test_job_without_script() -> None:
+    """A visible job needs script, trigger, run or extends."""
+    message = problems(Pipeline(jobs=[Job("empty")]))
+    assert "job 'empty': has no script, trigger or run" in message
+    assert to_dict(Pipeline(jobs=[Job("via-extra", extra={"script": ["x"]})]))["via-extra"] == {
+        "script": ["x"]
+    }
+
+
+def test_on_stop_must_exist() -> None:
+    """environment:on_stop names a job of the pipeline."""
+    job = Job("deploy", script=["x"], environment=Environment("prod", on_stop="stop-prod"))
+    assert "environment.on_stop 'stop-prod'" in problems(Pipeline(jobs=[job]))
+
+
+def test_rule_needs_must_exist() -> None:
+    """rules:needs names jobs of the pipeline."""
+    job = Job("j", script=["x"], rules=[Rule(if_="$A", needs=["ghost"])])
+    assert "rules.needs 'ghost'" in problems(Pipeline(jobs=[job]))
+
+
+def test_all_problems_are_reported_together() -> None:
+    """One compile error lists every problem, one per line."""
+    message = problems(
+        Pipeline(stages=[build], jobs=[Job("a", script=["x"], needs=["x"]), Job("b")])
+    )
+    lines = message.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["job 'a'", "job 'b'", "job 'b'", "job 'a'"]
+    assert "stage 'test'" in lines[0]
+    assert "has no script" in lines[2]
+    assert "needs 'x'" in lines[3]
+
+
+def test_validation_is_linear() -> None:
+    """A 5,000-job chain of needs validates (iterative DFS, no recursion limit)."""
+    jobs = [Job("j0", stage=build, script=["x"])]
+    for i in range(1, 5000):
+        jobs.append(Job(f"j{i}", stage=build, script=["x"], needs=[jobs[-1]]))
+    assert len(to_dict(Pipeline(stages=[build], jobs=jobs))) == 5001
