@@ -67,7 +67,16 @@ JOB_KEY_ORDER: tuple[str, ...] = (
     "except",
 )
 
-TOP_LEVEL_ORDER: tuple[str, ...] = ("include", "stages", "variables", "workflow", "default")
+# Deprecated globals (GitLab prefers them under ``default``) come last, before the jobs.
+_DEPRECATED_GLOBALS = ("image", "services", "before_script", "after_script", "cache")
+TOP_LEVEL_ORDER: tuple[str, ...] = (
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "default",
+    *_DEPRECATED_GLOBALS,
+)
 
 # Attribute names that differ from GitLab's keyword (Python keywords).
 _RENAMED: dict[str, str] = {"except_": "except", "if_": "if"}
@@ -104,6 +113,10 @@ def to_dict(pipeline: Pipeline) -> dict[str, Any]:
         out["workflow"] = _value(pipeline.workflow)
     if pipeline.default is not None:
         out["default"] = _value(pipeline.default)
+    for key in _DEPRECATED_GLOBALS:
+        v = getattr(pipeline, key)
+        if v is not None:
+            out[key] = _value(v)
     for job in pipeline.jobs:
         out[job.name] = _job(job)
     if pipeline.extra:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +99,17 @@ def to_yaml(pipeline: Pipeline) -> str:
     """The exact text ``gitlabci-dsl compile`` writes for ``pipeline``, header included."""
     from .compiler import to_documents
 
-    return header(pipeline.source) + dump(to_documents(pipeline))
+    # Compiling allocates millions of short-lived, acyclic objects (dicts, then YAML nodes).
+    # Each allocation burst triggers CPython's cyclic collector, which rescans the whole,
+    # growing heap: time goes superlinear in the number of jobs. Nothing here makes cycles,
+    # so the collector is paused for the duration and restored as it was.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return header(pipeline.source) + dump(to_documents(pipeline))
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

@@ -230,6 +230,31 @@ class Pipeline(Node):
             str, nodes=("Include",), what="Include(...) or file paths", one=True, anchor="include"
         ),
     )
+    image: Image | str | None = attrs.field(
+        default=None,
+        validator=of(str, nodes=("Image",), what="an image name or Image(...)", anchor="default"),
+    )
+    """Deprecated global form; prefer ``default=Default(image=...)``."""
+    services: Sequence[Service | str] | None = attrs.field(
+        default=None,
+        validator=seq(
+            str, nodes=("Service",), what="image names or Service(...)", anchor="default"
+        ),
+    )
+    """Deprecated global form; prefer ``default=Default(services=...)``."""
+    before_script: Sequence[str | Reference] | str | None = attrs.field(
+        default=None, validator=_SCRIPT
+    )
+    """Deprecated global form; prefer ``default=Default(before_script=...)``."""
+    after_script: Sequence[str | Reference] | str | None = attrs.field(
+        default=None, validator=_SCRIPT
+    )
+    """Deprecated global form; prefer ``default=Default(after_script=...)``."""
+    cache: Sequence[Cache] | Cache | None = attrs.field(
+        default=None,
+        validator=seq(nodes=("Cache",), what="Cache(...) objects", one=True, anchor="default"),
+    )
+    """Deprecated global form; prefer ``default=Default(cache=...)``."""
     spec: Spec | None = attrs.field(
         default=None, validator=of(nodes=("Spec",), what="Spec(...)", anchor="spec")
     )
