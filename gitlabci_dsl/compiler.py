@@ -10,7 +10,8 @@ model is loaded lazily and this module must not undo that.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from .model.job import Job
     from .model.pipeline import Pipeline
 
-__all__ = ["JOB_KEY_ORDER", "TOP_LEVEL_ORDER", "to_dict", "to_documents"]
+__all__ = ["JOB_KEY_ORDER", "TOP_LEVEL_ORDER", "iter_documents", "to_dict", "to_documents"]
 
 # Within a job: what a reader looks for first, then everything else in one fixed order.
 JOB_KEY_ORDER: tuple[str, ...] = (
@@ -86,10 +87,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 def to_documents(pipeline: Pipeline) -> list[dict[str, Any]]:
     """The YAML documents of ``pipeline``: ``[spec, body]`` with a ``spec`` header, else ``[body]``."""
-    body = to_dict(pipeline)
-    if pipeline.spec is None:
-        return [body]
-    return [{"spec": _value(pipeline.spec)}, body]
+    return [dict(document) for document in iter_documents(pipeline)]
 
 
 def to_dict(pipeline: Pipeline) -> dict[str, Any]:
@@ -97,31 +95,56 @@ def to_dict(pipeline: Pipeline) -> dict[str, Any]:
 
     Raises :class:`~gitlabci_dsl.errors.CompileError` naming every problem found across objects.
     """
+    return dict(iter_documents(pipeline)[-1])
+
+
+def iter_documents(pipeline: Pipeline) -> list[Iterator[tuple[str, Any]]]:
+    """Validate ``pipeline``, then give each document as a lazy stream of ``(key, value)`` pairs.
+
+    The body is compiled one top-level entry (one job) at a time as the stream is consumed, so
+    the emitter can write each job before the next is built: memory stays flat and the working
+    set small however many jobs there are.
+    """
     from .validation import validate
 
     if type(pipeline).__name__ != "Pipeline":
         raise CompileError(f"expected a Pipeline, got {type(pipeline).__name__}")
     validate(pipeline)
-    out: dict[str, Any] = {}
+    documents = [_body(pipeline)]
+    if pipeline.spec is not None:
+        documents.insert(0, iter([("spec", _value(pipeline.spec))]))
+    return documents
+
+
+def _body(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:
+    # ``extra`` overrides in place (the key keeps its position) and adds new keys at the end,
+    # exactly like merging it into the finished dict.
+    extra = dict(pipeline.extra) if pipeline.extra else {}
+    for key, value in _sections(pipeline):
+        if key in extra:
+            yield key, _value(extra.pop(key))
+        else:
+            yield key, value()
+    for key, raw in extra.items():
+        yield _key(key), _value(raw)
+
+
+def _sections(pipeline: Pipeline) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Top-level keys in order, each with a thunk that compiles its value."""
     if pipeline.include is not None:
-        out["include"] = [_value(i) for i in pipeline.include]
+        include = pipeline.include
+        yield "include", lambda: [_value(i) for i in include]
     if pipeline.stages is not None:
-        out["stages"] = list(pipeline.stage_names)
+        yield "stages", lambda: list(pipeline.stage_names)
     if pipeline.variables is not None:
-        out["variables"] = _mapping(pipeline.variables)
-    if pipeline.workflow is not None:
-        out["workflow"] = _value(pipeline.workflow)
-    if pipeline.default is not None:
-        out["default"] = _value(pipeline.default)
-    for key in _DEPRECATED_GLOBALS:
-        v = getattr(pipeline, key)
-        if v is not None:
-            out[key] = _value(v)
+        variables = pipeline.variables
+        yield "variables", lambda: _mapping(variables)
+    for key in ("workflow", "default", *_DEPRECATED_GLOBALS):
+        node = getattr(pipeline, key)
+        if node is not None:
+            yield key, functools.partial(_value, node)
     for job in pipeline.jobs:
-        out[job.name] = _job(job)
-    if pipeline.extra:
-        _merge(out, pipeline.extra)
-    return out
+        yield job.name, functools.partial(_job, job)
 
 
 def _job(job: Job) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -75,11 +76,34 @@ _Dumper.add_implicit_resolver(
 )
 
 
-def dump(documents: list[Any]) -> str:
-    """YAML text of ``documents`` (several are separated by ``---``), without a header."""
-    return yaml.dump_all(
-        documents,
-        Dumper=_Dumper,
+class _Sink:
+    """The stream libyaml writes to: pieces are collected, then taken chunk by chunk."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def dump(documents: Iterable[Mapping[str, Any] | Iterable[tuple[str, Any]]]) -> str:
+    """YAML text of ``documents`` (several are separated by ``---``), without a header.
+
+    Each document is a mapping or a stream of ``(key, value)`` pairs. Every top-level entry is
+    represented and emitted on its own (as a one-entry document whose ``---`` marker is dropped),
+    so only one job's YAML nodes exist at a time: the text is the same as emitting the whole
+    mapping at once, but memory and time stay linear in the number of jobs.
+    """
+    sink = _Sink()
+    dumper = _Dumper(
+        sink,
         sort_keys=False,
         allow_unicode=True,
         width=_WIDTH,
@@ -87,6 +111,38 @@ def dump(documents: list[Any]) -> str:
         default_flow_style=False,
         explicit_start=False,
     )
+    dumper.open()
+    out: list[str] = []
+    first = True
+    for number, document in enumerate(documents):
+        if number:
+            out.append("---\n")
+        pairs = document.items() if isinstance(document, Mapping) else document
+        empty = True
+        for key, value in pairs:
+            empty = False
+            dumper.serialize(dumper.represent_data({key: value}))
+            out.append(_chunk(sink.take(), first, out))
+            first = False
+        if empty:
+            out.append("{}\n")
+    dumper.close()
+    out.append(sink.take())
+    return "".join(out)
+
+
+def _chunk(text: str, first: bool, before: list[str]) -> str:
+    """Drop the document markers libyaml puts between two chunks of one document."""
+    if first:
+        return text
+    # A document that ends "open" (a block scalar kept with |+) may be closed with "...".
+    # Markers stand alone at column 0, where content never does (keys there are quoted).
+    if before and (before[-1] == "...\n" or before[-1].endswith("\n...\n")):
+        before[-1] = before[-1][:-4]
+    text = text.removeprefix("...\n")
+    if not text.startswith("---\n"):
+        raise AssertionError(f"unexpected libyaml document start: {text[:20]!r}")
+    return text[4:]
 
 
 def header(source: str | None) -> str:
@@ -97,7 +153,7 @@ def header(source: str | None) -> str:
 
 def to_yaml(pipeline: Pipeline) -> str:
     """The exact text ``gitlabci-dsl compile`` writes for ``pipeline``, header included."""
-    from .compiler import to_documents
+    from .compiler import iter_documents
 
     # Compiling allocates millions of short-lived, acyclic objects (dicts, then YAML nodes).
     # Each allocation burst triggers CPython's cyclic collector, which rescans the whole,
@@ -106,7 +162,7 @@ def to_yaml(pipeline: Pipeline) -> str:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return header(pipeline.source) + dump(to_documents(pipeline))
+        return header(pipeline.source) + dump(iter_documents(pipeline))
     finally:
         if paused:
             gc.enable()
