@@ -1,12 +1,16 @@
 """Plain data → YAML text. The only module that writes YAML.
 
-* libyaml's C emitter when PyYAML has it (the pure-Python one otherwise; same bytes);
+* libyaml's C emitter when PyYAML has it, PyYAML's Python emitter otherwise (same data; the
+  bytes differ only where libyaml escapes characters beyond U+FFFF as ``\\U...``, and for an
+  empty mapping key, which the Python emitter writes as an explicit ``? ''`` entry);
 * never anchors or aliases; no line wrapping; keys in the order the compiler produced;
 * multi-line strings as literal ``|`` blocks where YAML allows it;
 * quotes only where a YAML parser could read the text as something other than a string. That
   is judged for PyYAML (YAML 1.1), Ruby's Psych (what GitLab runs) and YAML 1.2 parsers such as
-  js-yaml (gitlab-ci-local): ``1e3``, ``0o17``, ``1,000``, ``:sym``, ``y`` and dates are quoted
-  too, although PyYAML alone would read them back as strings;
+  js-yaml (gitlab-ci-local): ``1e3``, ``0o17``, ``1,000``, ``09:15``, ``tRUE``, ``:sym``, ``y``
+  and dates are quoted too, although PyYAML alone would read them back as strings;
+* NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR always escaped in double quotes: YAML 1.1 and 1.2
+  disagree on whether they break lines;
 * ``Reference`` values as the real ``!reference [job, key]`` tag;
 * a first-line header saying the file is generated, from which module, and how to regenerate it.
 """
@@ -40,7 +44,15 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]
         return True
 
 
+# NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: line breaks to YAML 1.1, ordinary characters to
+# YAML 1.2. Written raw (plain, quoted or in a block) they read back differently depending on
+# the parser; escaped in double quotes (\N, \L, \P) they read back the same everywhere.
+_UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: Any, data: str) -> Any:
+    if not data.isascii() and _UNICODE_BREAKS.search(data):
+        return dumper.represent_scalar(_STR, data, style='"')
     if "\n" in data:
         return dumper.represent_scalar(_STR, data, style="|")
     return dumper.represent_scalar(_STR, data)
@@ -62,17 +74,19 @@ _Dumper.add_representer(tuple, _represent_tuple)
 # as an implicit resolver with a private tag: the emitter then quotes any string matching it.
 _AMBIGUOUS = re.compile(
     r"""^(?:
-        [-+]?(?:[0-9][0-9_,]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?  # numbers, 1e3, 1,000
-      | [-+]?0[oO][0-7_]+ | [-+]?0[xX][0-9a-fA-F_]+ | [-+]?0[bB][01_]+             # other bases
-      | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
-      | [yYnN]                                                                    # YAML 1.1 booleans
-      | :.*                                                                       # Ruby symbols
-      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?                                # dates, times
+        [-+]?(?:[0-9][0-9_,]*(?:\.[0-9_]*)?|\.[0-9_]*)(?:[eE][-+]?[0-9]+)?  # 1e3, 1,000, .e+10
+      | [-+]?0[oO][0-7_]+ | [-+]?0[xX][0-9a-fA-F_,]+ | [-+]?0[bB][01_,]+       # other bases
+      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?                      # 09:15 (base 60)
+      | (?i:[-+]?\.inf | \.nan)                                               # any case
+      | (?i:y|n|yes|no|true|false|on|off|null)                                 # any case
+      | :.*                                                                   # Ruby symbols
+      | -?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|\s).*)?                     # dates, times
     )$""",
     re.X,
 )
+# Keyed by first character, as PyYAML's resolvers are: other strings never pay for the match.
 _Dumper.add_implicit_resolver(
-    "tag:gitlabci-dsl,2026:ambiguous", _AMBIGUOUS, list("0123456789-+.yYnN:")
+    "tag:gitlabci-dsl,2026:ambiguous", _AMBIGUOUS, list("0123456789-+.:yYnNtTfFoO")
 )
 
 
