@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from .compiler import to_dict, to_documents
     from .emitter import load_yaml, to_yaml
     from .errors import CompileError, GitlabCIDSLError, LoadError, ValidationError
-    from .model.artifacts import Artifacts, CoverageReport, Reports
+    from .model.artifacts import Artifacts
+    from .model.auto_cancel import AutoCancel
     from .model.cache import Cache, CacheKey
+    from .model.changes import Changes, Exists
     from .model.environment import Environment, KubernetesEnvironment
     from .model.image import DockerOptions, Image, KubernetesOptions, Service
     from .model.include import Include
@@ -35,9 +37,10 @@ if TYPE_CHECKING:
         Retry,
     )
     from .model.parallel import Parallel
-    from .model.pipeline import AutoCancel, Default, Pipeline, Workflow
+    from .model.pipeline import Default, Pipeline, Workflow
     from .model.release import Release, ReleaseLink
-    from .model.rules import Changes, Exists, Rule
+    from .model.reports import CoverageReport, Reports
+    from .model.rules import Rule
     from .model.secrets import (
         AwsSecret,
         AzureSecret,
@@ -50,7 +53,8 @@ if TYPE_CHECKING:
     from .model.spec import MANDATORY, Input, InputRule, Spec
     from .model.steps import Step
     from .model.trigger import Forward, Trigger
-    from .model.values import Reference, Variable
+    from .model.values import Reference
+    from .model.variable import Variable
 
 __version__ = "0.1.0"
 
@@ -65,8 +69,8 @@ _WHERE: dict[str, str] = {
     "LoadError": "errors",
     "ValidationError": "errors",
     "Artifacts": "model.artifacts",
-    "CoverageReport": "model.artifacts",
-    "Reports": "model.artifacts",
+    "CoverageReport": "model.reports",
+    "Reports": "model.reports",
     "Cache": "model.cache",
     "CacheKey": "model.cache",
     "Environment": "model.environment",
@@ -88,14 +92,14 @@ _WHERE: dict[str, str] = {
     "Pages": "model.options",
     "Parallel": "model.parallel",
     "Retry": "model.options",
-    "AutoCancel": "model.pipeline",
+    "AutoCancel": "model.auto_cancel",
     "Default": "model.pipeline",
     "Pipeline": "model.pipeline",
     "Workflow": "model.pipeline",
     "Release": "model.release",
     "ReleaseLink": "model.release",
-    "Changes": "model.rules",
-    "Exists": "model.rules",
+    "Changes": "model.changes",
+    "Exists": "model.changes",
     "Rule": "model.rules",
     "AwsSecret": "model.secrets",
     "AzureSecret": "model.secrets",
@@ -112,7 +116,7 @@ _WHERE: dict[str, str] = {
     "Forward": "model.trigger",
     "Trigger": "model.trigger",
     "Reference": "model.values",
-    "Variable": "model.values",
+    "Variable": "model.variable",
 }
 
 __all__ = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import types
 from collections.abc import Iterator, Sequence
@@ -66,7 +67,17 @@ def find_root(start: Path) -> Path:
     return start
 
 
+# Where a [tool.gitlabci-dsl] table can begin: a table header, a dotted key under [tool], or an
+# inline table in a bare [tool] table. Without any of these the file is not parsed at all:
+# tomllib costs more start-up time than the rest of reading the configuration.
+_MAY_CONFIGURE = re.compile(
+    r"""^\s*(?:\[\s*tool\s*\.\s*["']?gitlabci-dsl|\[\s*tool\s*\]|tool\s*\.\s*["']?gitlabci-dsl)""",
+    re.M,
+)
+
+
 def load_config(root: Path) -> Config:
+    """Read ``[tool.gitlabci-dsl]`` from ``root/pyproject.toml`` (defaults when absent)."""
     pyproject = root / "pyproject.toml"
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -74,12 +85,14 @@ def load_config(root: Path) -> Config:
         return Config(root=root)
     except OSError as exc:
         raise LoadError(f"pyproject.toml: cannot read: {exc.strerror}") from None
+    if _MAY_CONFIGURE.search(text) is None:
+        return Config(root=root)
     import tomllib
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LoadError(f"{_rel(pyproject, root)}: cannot read: {exc}") from None
+        raise LoadError(f"pyproject.toml: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("gitlabci-dsl", {})
     unknown = sorted(set(table) - {"pipelines", "outputs"})
     if unknown:

@@ -121,6 +121,26 @@ def test_pyproject_configuration(project: Path) -> None:
     assert out.strip() == "written: app.gitlab-ci.yml"
 
 
+@pytest.mark.parametrize(
+    "toml",
+    [
+        '[tool."gitlabci-dsl"]\npipelines = "ci"\n',
+        '[tool]\ngitlabci-dsl = { pipelines = "ci" }\n',
+        'tool.gitlabci-dsl.pipelines = "ci"\n',
+        '[project]\nname = "x"\n\n  [tool.gitlabci-dsl]\n  pipelines = "ci"\n',
+    ],
+    ids=["quoted", "inline", "dotted", "indented"],
+)
+def test_every_toml_spelling_of_the_table_is_read(project: Path, toml: str) -> None:
+    """The configuration is found however TOML spells the table."""
+    (project / "pyproject.toml").write_text(toml, encoding="utf-8")
+    (project / "ci").mkdir()
+    (project / "ci/app.py").write_text(GOOD, encoding="utf-8")
+    code, out, _ = run("compile")
+    assert code == 0, out
+    assert out.strip() == "written: .gitlab/ci/app.yml"
+
+
 def test_unknown_configuration_key(project: Path) -> None:
     """A typo in [tool.gitlabci-dsl] is reported, not ignored."""
     (project / "pyproject.toml").write_text(

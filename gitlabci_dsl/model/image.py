@@ -10,7 +10,7 @@ import attrs
 from ._base import EXTRA, SCALAR_TYPES, Node, checked, choices, fail, mapping, nonempty_str, of, seq
 
 if TYPE_CHECKING:
-    from .values import Variable
+    from .variable import Variable
 
 __all__ = ["DockerOptions", "Image", "KubernetesOptions", "PullPolicy", "Service"]
 

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from .spec import Input
     from .steps import Step
     from .trigger import Trigger
-    from .values import Reference, Variable
+    from .values import Reference
+    from .variable import Variable
 
 __all__ = ["RESERVED_JOB_NAMES", "Job", "Need", "Stage", "When"]
 

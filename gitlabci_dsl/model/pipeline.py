@@ -13,6 +13,7 @@ from .values import Reference
 
 if TYPE_CHECKING:
     from .artifacts import Artifacts
+    from .auto_cancel import AutoCancel
     from .cache import Cache
     from .image import Image, Service
     from .include import Include
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
     from .options import Hooks, IdToken, Retry
     from .rules import Rule
     from .spec import Spec
-    from .values import Variable
+    from .variable import Variable
 
-__all__ = ["AutoCancel", "Default", "Pipeline", "Workflow"]
+__all__ = ["Default", "Pipeline", "Workflow"]
 
 _SCRIPT = seq(str, nodes=("Reference",), what="shell commands", one=True)
 
@@ -91,22 +92,6 @@ class Default(Node):
     def _check(self) -> None:
         if type(self.retry) is int and not 0 <= self.retry <= 2:
             fail(self, "retry", self.retry, "must be a whole number from 0 to 2", "retry")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class AutoCancel(Node):
-    """``workflow:auto_cancel``. See https://docs.gitlab.com/ci/yaml/#workflowauto_cancel"""
-
-    on_new_commit: Literal["conservative", "interruptible", "none"] | None = attrs.field(
-        default=None,
-        validator=choice(
-            "conservative", "interruptible", "none", anchor="workflowauto_cancelon_new_commit"
-        ),
-    )
-    on_job_failure: Literal["none", "all"] | None = attrs.field(
-        default=None, validator=choice("none", "all", anchor="workflowauto_cancelon_job_failure")
-    )
-    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
 def _workflow_name(inst: Any, attr: Any, value: Any) -> None:
