@@ -9,8 +9,9 @@ Every figure of one table comes from one run, so ratios hold on a noisy machine:
 * to_dict   — validate + the plain data (what ``to_dict`` returns);
 * compile   — ``to_yaml(pipeline)``: validate, compile and emit the text (streamed job by job);
 * dump      — ``yaml.dump(equivalent_dict, Dumper=yaml.CSafeDumper)``, the yardstick.
-Times are the best of ``--repeat`` runs. Peak memory is measured with tracemalloc in a fresh
-process for each side: model + to_yaml against building the same plain dict + dump.
+Times are the best of ``--repeat`` runs. Each job count is measured in a fresh interpreter (a
+heap left over from a bigger run slows the next one down), and peak memory with tracemalloc in a
+fresh process for each side: model + to_yaml against building the same plain dict + dump.
 The last table compares ``gitlabci-dsl compile --check`` on this repository with
 ``python -c "import attrs, yaml, typer"`` (median CPU time of alternating runs).
 """
@@ -126,12 +127,25 @@ def _memory_side(side: str, n: int) -> None:
     print(tracemalloc.get_traced_memory()[1])
 
 
+def measure_in_subprocess(n: int, repeat: int) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", str(n), "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    row: dict[str, float] = json.loads(result.stdout)
+    row["mem_dsl"] = peak_memory("dsl", n)
+    row["mem_plain"] = peak_memory("plain", n)
+    return row
+
+
 def measure(n: int, repeat: int) -> dict[str, float]:
     pipeline = build_pipeline(n)
     plain = build_plain_dict(n)
     assert to_dict(pipeline) == plain, "the plain dict must be the same pipeline"
     data = to_dict(pipeline)
-    row = {
+    return {
         "jobs": n,
         "construct": best(lambda: build_pipeline(n), repeat),
         "validate": best(lambda: validate(pipeline), repeat),
@@ -140,9 +154,6 @@ def measure(n: int, repeat: int) -> dict[str, float]:
         "dump": best(lambda: yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False), repeat),
         "plain_dict": best(lambda: build_plain_dict(n), repeat),
     }
-    row["mem_dsl"] = peak_memory("dsl", n)
-    row["mem_plain"] = peak_memory("plain", n)
-    return row
 
 
 def _cpu(cmd: list[str], env: dict[str, str]) -> float:
@@ -180,12 +191,16 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--memory-side", choices=["dsl", "plain"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_side:
         _memory_side(args.memory_side, args.jobs[0])
         return
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.repeat)))
+        return
     sizes = args.jobs or [100, 1000, 5000]
-    rows = [measure(n, args.repeat) for n in sizes]
+    rows = [measure_in_subprocess(n, args.repeat) for n in sizes]
     ours, base = startup(args.startup_runs)
     if args.json:
         print(

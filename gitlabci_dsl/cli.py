@@ -4,8 +4,8 @@ Exit codes: 0 success; 1 a pipeline is invalid or (with ``--check``) a generated
 2 usage error (unknown option, missing file).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads the command signatures at every
+# start, and string annotations would make it eval() each one (measurably slower start-up).
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -124,7 +124,7 @@ def compile_(
         typer.echo(f"{state}: {_rel(target.output, config.root)}")
 
 
-def _check_unique(targets: list[Target], root: Path) -> None:
+def _check_unique(targets: "list[Target]", root: Path) -> None:
     from .errors import LoadError
 
     seen: dict[Path, Path] = {}
@@ -138,7 +138,7 @@ def _check_unique(targets: list[Target], root: Path) -> None:
         seen[output] = module
 
 
-def _print_diff(stale: list[tuple[Target, str | None]], root: Path) -> None:
+def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
     import difflib
 
     for target, old in stale:
