@@ -15,6 +15,7 @@ from gitlabci_dsl import (
     CacheKey,
     Changes,
     Default,
+    DockerOptions,
     Environment,
     Exists,
     IdToken,
@@ -119,6 +120,12 @@ BAD: list[tuple[str, Callable[[], Any], list[str]]] = [
     ("environment tier", lambda: Environment("prod", deployment_tier="prod"), ["'production'"]),  # type: ignore[arg-type]
     ("environment action", lambda: Environment("prod", action="go"), ["'start'"]),  # type: ignore[arg-type]
     ("coverage", lambda: Job("j", script=["x"], coverage="TOTAL"), ["between slashes"]),
+    (
+        "only string",
+        lambda: Job("j", script=["x"], only="main"),
+        ["list of ref names", "#only--except"],
+    ),  # type: ignore[arg-type]
+    ("docker user", lambda: Image("a", docker=DockerOptions(user="u" * 256)), ["1 to 255"]),
     ("allow_failure codes", lambda: AllowFailure(exit_codes=[]), ["non-empty"]),
     ("allow_failure repeat", lambda: AllowFailure(exit_codes=[1, 1]), ["repeat"]),
     ("inherit default", lambda: Inherit(default=["stage"]), ["can only name"]),

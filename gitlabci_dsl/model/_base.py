@@ -304,6 +304,19 @@ def duration(anchor: str | None = None, *, never: bool = False) -> Validator:
     return pattern(regex, f"is not a GitLab duration ({example})", anchor)
 
 
+def sized_str(low: int, high: int, anchor: str | None = None) -> Validator:
+    """Optional string of ``low`` to ``high`` characters."""
+    rule = f"must be a string of {low} to {high} characters"
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            fail(inst, attr.name, value, rule, anchor)
+
+    return check
+
+
 def nonempty_str(anchor: str | None = None) -> Validator:
     def check(inst: Any, attr: Any, value: Any) -> None:
         if value is None:

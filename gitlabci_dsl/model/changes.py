@@ -7,16 +7,9 @@ from typing import Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, exclusive, fail, nonempty_str, seq
+from ._base import EXTRA, Node, checked, exclusive, fail, nonempty_str, seq, sized_str
 
 __all__ = ["Changes", "Exists"]
-
-
-def _regexp(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or not 0 < len(value) <= 255:
-        fail(inst, "regexp", value, "must be a pattern of 1 to 255 characters", "ruleschanges")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -32,7 +25,7 @@ class Changes(Node):
     compare_to: str | None = attrs.field(
         default=None, validator=nonempty_str("ruleschangescompare_to")
     )
-    regexp: str | None = attrs.field(default=None, validator=_regexp)
+    regexp: str | None = attrs.field(default=None, validator=sized_str(1, 255, "ruleschanges"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
     def _check(self) -> None:
@@ -51,7 +44,7 @@ class Exists(Node):
     )
     project: str | None = attrs.field(default=None, validator=nonempty_str("rulesexistsproject"))
     ref: str | None = attrs.field(default=None, validator=nonempty_str("rulesexistsref"))
-    regexp: str | None = attrs.field(default=None, validator=_regexp)
+    regexp: str | None = attrs.field(default=None, validator=sized_str(1, 255, "ruleschanges"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
     def _check(self) -> None:

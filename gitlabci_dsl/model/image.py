@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, checked, choices, fail, mapping, nonempty_str, of, seq
+from ._base import (
+    EXTRA,
+    SCALAR_TYPES,
+    Node,
+    checked,
+    choices,
+    fail,
+    mapping,
+    nonempty_str,
+    of,
+    seq,
+    sized_str,
+)
 
 if TYPE_CHECKING:
     from .variable import Variable
@@ -18,13 +30,6 @@ PullPolicy = Literal["always", "never", "if-not-present"]
 PULL_POLICIES: tuple[str, ...] = ("always", "never", "if-not-present")
 
 
-def _user(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or not 0 < len(value) <= 255:
-        fail(inst, "user", value, "must be a user name of 1 to 255 characters", "imagedocker")
-
-
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class DockerOptions(Node):
     """``docker: {platform, user}`` of an image or service (Docker executor).
@@ -33,7 +38,7 @@ class DockerOptions(Node):
     """
 
     platform: str | None = attrs.field(default=None, validator=nonempty_str("imagedocker"))
-    user: str | None = attrs.field(default=None, validator=_user)
+    user: str | None = attrs.field(default=None, validator=sized_str(1, 255, "imagedocker"))
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 

@@ -188,6 +188,15 @@ class Need(Node):
 
 
 _WHEN = choice(*WHEN_VALUES, anchor="when")
+_REFS = seq(str, what="ref names or patterns", anchor="only--except")
+
+
+def _only_except(inst: Any, attr: Any, value: Any) -> None:
+    """``only``/``except``: a list of refs, or OnlyExcept(...) for the object form."""
+    if type(value).__name__ != "OnlyExcept":
+        _REFS(inst, attr, value)
+
+
 _BOOL = "True or False"
 
 
@@ -324,23 +333,11 @@ class Job(Node):
     )
     only: Sequence[str] | OnlyExcept | None = attrs.field(
         default=None,
-        validator=of(
-            list,
-            tuple,
-            nodes=("OnlyExcept",),
-            what="a list of refs or OnlyExcept(...)",
-            anchor="only--except",
-        ),
+        validator=_only_except,
     )
     except_: Sequence[str] | OnlyExcept | None = attrs.field(
         default=None,
-        validator=of(
-            list,
-            tuple,
-            nodes=("OnlyExcept",),
-            what="a list of refs or OnlyExcept(...)",
-            anchor="only--except",
-        ),
+        validator=_only_except,
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
@@ -369,10 +366,6 @@ class Job(Node):
                         f"allows only in top-level variables; move it to Pipeline(variables=...). "
                         f"See {DOCS}#variablesdescription"
                     )
-        if self.only is not None:
-            _check_refs(self, "only", self.only)
-        if self.except_ is not None:
-            _check_refs(self, "except_", self.except_)
 
     def _label(self) -> str:
         return f"job {self.name!r}"
@@ -387,10 +380,3 @@ class Job(Node):
         """The stage as a name, whether it was given as a ``Stage`` or a string."""
         stage = self.stage
         return stage if stage is None or isinstance(stage, str) else stage.name
-
-
-def _check_refs(job: Job, field: str, value: object) -> None:
-    if isinstance(value, (list, tuple)):
-        if not all(isinstance(v, str) for v in value):
-            fail(job, field, value, "must be a list of ref names or patterns", "only--except")
-        object.__setattr__(job, field, tuple(value))

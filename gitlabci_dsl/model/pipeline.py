@@ -8,7 +8,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, checked, choice, duration, fail, mapping, of, seq
+from ._base import (
+    EXTRA,
+    SCALAR_TYPES,
+    Node,
+    checked,
+    choice,
+    duration,
+    fail,
+    mapping,
+    of,
+    seq,
+    sized_str,
+)
 from .values import Reference
 
 if TYPE_CHECKING:
@@ -94,13 +106,6 @@ class Default(Node):
             fail(self, "retry", self.retry, "must be a whole number from 0 to 2", "retry")
 
 
-def _workflow_name(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or not 0 < len(value) <= 255:
-        fail(inst, "name", value, "must be a string of 1 to 255 characters", "workflowname")
-
-
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Workflow(Node):
     """``workflow``: whether a pipeline is created at all, its name and auto-cancel behaviour.
@@ -109,7 +114,7 @@ class Workflow(Node):
     ``auto_cancel``. See https://docs.gitlab.com/ci/yaml/#workflow
     """
 
-    name: str | None = attrs.field(default=None, validator=_workflow_name)
+    name: str | None = attrs.field(default=None, validator=sized_str(1, 255, "workflowname"))
     auto_cancel: AutoCancel | None = attrs.field(
         default=None,
         validator=of(nodes=("AutoCancel",), what="AutoCancel(...)", anchor="workflowauto_cancel"),

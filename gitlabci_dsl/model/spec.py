@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, MANDATORY, Node, checked, choice, choices, fail, mapping, of, seq
+from ._base import (
+    EXTRA,
+    MANDATORY,
+    Node,
+    checked,
+    choice,
+    choices,
+    fail,
+    mapping,
+    of,
+    seq,
+    sized_str,
+)
 
 if TYPE_CHECKING:
     from .include import Include
@@ -17,19 +29,6 @@ __all__ = ["MANDATORY", "Input", "InputRule", "Spec"]
 _A = "specinputs"
 
 _TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,), "array": (list, tuple)}
-
-
-def _description(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or len(value) > 1024:
-        fail(
-            inst,
-            "description",
-            value,
-            "must be a string of at most 1024 characters",
-            "specinputsdescription",
-        )
 
 
 def _options(inst: Any, attr: Any, value: Any) -> None:
@@ -76,7 +75,9 @@ class Input(Node):
     type: Literal["string", "number", "boolean", "array"] | None = attrs.field(
         default=None, validator=choice(*_TYPES, anchor="specinputstype")
     )
-    description: str | None = attrs.field(default=None, validator=_description)
+    description: str | None = attrs.field(
+        default=None, validator=sized_str(0, 1024, "specinputsdescription")
+    )
     options: Sequence[str | int | float | bool] | None = attrs.field(
         default=None, validator=_options
     )
@@ -143,18 +144,10 @@ class Spec(Node):
         validator=choices("name", "sha", "version", "reference", anchor="speccomponent"),
     )
     description: str | None = attrs.field(
-        default=None, validator=of(str, what="a string", anchor="specdescription")
+        default=None, validator=sized_str(0, 256, "specdescription")
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
     def _check(self) -> None:
-        if self.description is not None and len(self.description) > 256:
-            fail(
-                self,
-                "description",
-                self.description,
-                "must be at most 256 characters",
-                "specdescription",
-            )
         if isinstance(self.component, str):
             object.__setattr__(self, "component", (self.component,))
