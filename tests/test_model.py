@@ -124,7 +124,7 @@ BAD: list[tuple[str, Callable[[], Any], list[str]]] = [
         "only string",
         lambda: Job("j", script=["x"], only="main"),
         ["list of ref names", "#only--except"],
-    ),  # type: ignore[arg-type]
+    ),
     ("docker user", lambda: Image("a", docker=DockerOptions(user="u" * 256)), ["1 to 255"]),
     ("allow_failure codes", lambda: AllowFailure(exit_codes=[]), ["non-empty"]),
     ("allow_failure repeat", lambda: AllowFailure(exit_codes=[1, 1]), ["repeat"]),
