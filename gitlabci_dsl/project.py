@@ -234,6 +234,13 @@ def compile_module(path: Path, config: Config) -> Target:
 
     pipeline, module = load_pipeline(path, config)
     rel = _rel(path, config.root)
+    name = module_name(path, config.root)
+    if pipeline.source != name:
+        # Built by a factory in a helper module: the header names the module compiled, which
+        # is the one to edit and regenerate.
+        import attrs
+
+        pipeline = attrs.evolve(pipeline, source=name)
     try:
         text = to_yaml(pipeline)
     except GitlabCIDSLError as exc:

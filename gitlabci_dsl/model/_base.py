@@ -122,11 +122,14 @@ def owner(inst: object) -> str:
 
 
 def fail(inst: object, field: str, value: object, rule: str, anchor: str | None = None) -> NoReturn:
-    """Raise the one-line error for ``field=value`` on ``inst``."""
+    """Raise the one-line error for ``field=value`` on ``inst``.
+
+    ``anchor`` is the section of GitLab's keyword reference (default: the field's name); ``""``
+    means the field is gitlabci-dsl's own and has no GitLab documentation.
+    """
     keyword = field.rstrip("_")
-    raise ValidationError(
-        f"{owner(inst)}: {keyword}={_show(value)} {rule}. See {DOCS}#{anchor or keyword}"
-    )
+    link = "" if anchor == "" else f" See {DOCS}#{anchor or keyword}"
+    raise ValidationError(f"{owner(inst)}: {keyword}={_show(value)} {rule}.{link}")
 
 
 def _show(value: object) -> str:

@@ -18,6 +18,7 @@ from ._base import (
     fail,
     mapping,
     of,
+    pattern,
     seq,
     sized_str,
 )
@@ -249,7 +250,11 @@ class Pipeline(Node):
         default=None, validator=of(nodes=("Spec",), what="Spec(...)", anchor="spec")
     )
     source: str | None = attrs.field(
-        default=attrs.Factory(_caller_module), validator=of(str, what="a module name", anchor="")
+        default=attrs.Factory(_caller_module),
+        # It is written into the header comment: a line break would end the comment.
+        validator=pattern(
+            r"[^\r\n\x85\u2028\u2029]{1,200}", "must be a module name on one line", ""
+        ),
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
