@@ -8,7 +8,6 @@ See https://docs.gitlab.com/ci/variables/predefined_variables/
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 __all__ = [
@@ -141,12 +140,10 @@ ENVIRONMENT_NAME: Final = "$CI_ENVIRONMENT_NAME"
 ENVIRONMENT_SLUG: Final = "$CI_ENVIRONMENT_SLUG"
 ENVIRONMENT_URL: Final = "$CI_ENVIRONMENT_URL"
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
 
 def var(name: str, *, braces: bool = False) -> str:
     """Return a reference to any variable: ``var("APP") == "$APP"``, ``var("APP", braces=True) == "${APP}"``."""
-    if not _NAME.fullmatch(name):
+    if not (name.isascii() and name.isidentifier()):
         from .errors import ValidationError
 
         raise ValidationError(

@@ -120,7 +120,10 @@ def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
     found: list[Path] = []
     for path in paths or (config.root / config.pipelines,):
         if path.is_dir():
-            found.extend(p for p in sorted(path.glob("*.py")) if not p.name.startswith("_"))
+            modules = [
+                p for p in path.iterdir() if p.suffix == ".py" and not p.name.startswith("_")
+            ]
+            found.extend(sorted(modules))
         elif path.suffix == ".py" and path.is_file():
             found.append(path)
         else:
@@ -171,23 +174,22 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
     """
     rel = _rel(path, config.root)
     name = module_name(path, config.root)
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"{rel}: cannot read: {exc.strerror}") from None
-    try:
-        code = compile(source, str(path), "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        where = f"{rel}:{exc.lineno}:{exc.offset}" if exc.lineno else rel
-        raise LoadError(f"{where}: syntax error: {exc.msg}") from None
+    if not path.is_file():
+        raise LoadError(f"{rel}: cannot read: no such file")
+    # The regular import machinery, so the module's bytecode is cached like any import's.
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     previous = sys.modules.get(name)
     sys.modules[name] = module
     try:
         with _importable(path, config.root):
-            exec(code, module.__dict__)  # noqa: S102 - running the user's pipeline module is the job
+            spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        file = _rel(Path(exc.filename), config.root) if exc.filename else rel
+        where = f"{file}:{exc.lineno}:{exc.offset}" if exc.lineno else file
+        raise LoadError(f"{where}: syntax error: {exc.msg}") from None
     except GitlabCIDSLError as exc:
         raise LoadError(f"{_user_frame(exc, config.root, rel)}: {exc}") from None
     except Exception as exc:  # the user's code may raise anything; report it, don't crash

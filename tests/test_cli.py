@@ -299,7 +299,14 @@ def test_real_subprocess_and_determinism(tmp_path: Path) -> None:
     ]
     for cwd, extra in zip([ROOT, ROOT / "pipelines", ROOT / "docs"], settings, strict=True):
         result = subprocess.run(
-            [sys.executable, "-m", "gitlabci_dsl", "compile", "--stdout"],
+            [
+                sys.executable,
+                "-m",
+                "gitlabci_dsl",
+                "compile",
+                "--stdout",
+                str(ROOT / "pipelines" / "main.py"),
+            ],
             cwd=cwd,
             env=_env(**extra),
             capture_output=True,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .artifacts import Artifacts
     from .cache import Cache
     from .environment import Environment
-    from .image import Image, Service
+    from .image import Image
     from .options import (
         AllowFailure,
         DastConfiguration,
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .release import Release
     from .rules import Rule
     from .secrets import Secret
+    from .service import Service
     from .spec import Input
     from .steps import Step
     from .trigger import Trigger

@@ -28,11 +28,12 @@ if TYPE_CHECKING:
     from .artifacts import Artifacts
     from .auto_cancel import AutoCancel
     from .cache import Cache
-    from .image import Image, Service
+    from .image import Image
     from .include import Include
     from .job import Job, Stage
     from .options import Hooks, IdToken, Retry
     from .rules import Rule
+    from .service import Service
     from .spec import Spec
     from .variable import Variable
 
@@ -160,9 +161,18 @@ def _caller_module() -> str | None:
             if name == "__main__":
                 spec = frame.f_globals.get("__spec__")
                 return getattr(spec, "name", None)
-            return str(name)
+            # Code run by exec() without a module name has none to give.
+            return str(name) if name and isinstance(name, str) else None
         frame = frame.f_back
     return None
+
+
+def _source(inst: Any, attr: Any, value: Any) -> None:
+    # It is written into the header comment: a line break would end the comment.
+    if value is not None and (
+        not isinstance(value, str) or not 0 < len(value) <= 200 or len(value.splitlines()) != 1
+    ):
+        fail(inst, "source", value, "must be a module name on one line", "")
 
 
 def _stages(inst: Any, attr: Any, value: Any) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, of, seq
+from ._base import EXTRA, Node, checked, of, seq
 
-__all__ = ["REPORT_TYPES", "CoverageReport", "Reports"]
+if TYPE_CHECKING:
+    from .coverage_report import CoverageReport
+
+__all__ = ["REPORT_TYPES", "Reports"]
 
 _ONE = "artifactsreports"
 
@@ -20,17 +23,6 @@ def _report(anchor: str = _ONE) -> Any:
 
 def _single(anchor: str = _ONE) -> Any:
     return of(str, what="a report file path", anchor=anchor)
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class CoverageReport(Node):
-    """``reports:coverage_report``. See https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportscoverage_report"""
-
-    coverage_format: Literal["cobertura", "jacoco"] | None = attrs.field(
-        default=None, validator=choice("cobertura", "jacoco", anchor=_ONE)
-    )
-    path: str | None = attrs.field(default=None, validator=_single())
-    extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
