@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import ci
+    from .blocks.docker import DockerBuild, InlineCache, RegistryCache
+    from .blocks.kaniko import KanikoBuild
+    from .blocks.registry import ImageRef, Registry
+    from .blocks.tags import TagStrategy
+    from .blocks.trivy import TrivyScan
     from .compiler import to_dict, to_documents
     from .emitter import load_yaml, to_yaml
     from .errors import CompileError, GitlabCIDSLError, LoadError, ValidationError
@@ -22,8 +27,10 @@ if TYPE_CHECKING:
     from .model.auto_cancel import AutoCancel
     from .model.cache import Cache, CacheKey
     from .model.changes import Changes, Exists
+    from .model.coverage_report import CoverageReport
     from .model.environment import Environment, KubernetesEnvironment
-    from .model.image import DockerOptions, Image, KubernetesOptions, Service
+    from .model.executor_options import DockerOptions, KubernetesOptions
+    from .model.image import Image
     from .model.include import Include
     from .model.job import Job, Need, Stage
     from .model.options import (
@@ -39,7 +46,7 @@ if TYPE_CHECKING:
     from .model.parallel import Parallel
     from .model.pipeline import Default, Pipeline, Workflow
     from .model.release import Release, ReleaseLink
-    from .model.reports import CoverageReport, Reports
+    from .model.reports import Reports
     from .model.rules import Rule
     from .model.secrets import (
         AwsSecret,
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
         VaultEngine,
         VaultSecret,
     )
+    from .model.service import Service
     from .model.spec import MANDATORY, Input, InputRule, Spec
     from .model.steps import Step
     from .model.trigger import Forward, Trigger
@@ -60,6 +68,14 @@ __version__ = "0.1.0"
 
 _WHERE: dict[str, str] = {
     "ci": "",
+    "DockerBuild": "blocks.docker",
+    "InlineCache": "blocks.docker",
+    "RegistryCache": "blocks.docker",
+    "KanikoBuild": "blocks.kaniko",
+    "ImageRef": "blocks.registry",
+    "Registry": "blocks.registry",
+    "TagStrategy": "blocks.tags",
+    "TrivyScan": "blocks.trivy",
     "to_dict": "compiler",
     "to_documents": "compiler",
     "to_yaml": "emitter",
@@ -69,16 +85,16 @@ _WHERE: dict[str, str] = {
     "LoadError": "errors",
     "ValidationError": "errors",
     "Artifacts": "model.artifacts",
-    "CoverageReport": "model.reports",
+    "CoverageReport": "model.coverage_report",
     "Reports": "model.reports",
     "Cache": "model.cache",
     "CacheKey": "model.cache",
     "Environment": "model.environment",
     "KubernetesEnvironment": "model.environment",
-    "DockerOptions": "model.image",
+    "DockerOptions": "model.executor_options",
     "Image": "model.image",
-    "KubernetesOptions": "model.image",
-    "Service": "model.image",
+    "KubernetesOptions": "model.executor_options",
+    "Service": "model.service",
     "Include": "model.include",
     "Job": "model.job",
     "Need": "model.job",
@@ -133,6 +149,7 @@ __all__ = [
     "CoverageReport",
     "DastConfiguration",
     "Default",
+    "DockerBuild",
     "DockerOptions",
     "Environment",
     "Exists",
@@ -143,11 +160,14 @@ __all__ = [
     "Hooks",
     "IdToken",
     "Image",
+    "ImageRef",
     "Include",
     "Inherit",
+    "InlineCache",
     "Input",
     "InputRule",
     "Job",
+    "KanikoBuild",
     "KubernetesEnvironment",
     "KubernetesOptions",
     "LoadError",
@@ -157,6 +177,8 @@ __all__ = [
     "Parallel",
     "Pipeline",
     "Reference",
+    "Registry",
+    "RegistryCache",
     "Release",
     "ReleaseLink",
     "Reports",
@@ -167,7 +189,9 @@ __all__ = [
     "Spec",
     "Stage",
     "Step",
+    "TagStrategy",
     "Trigger",
+    "TrivyScan",
     "ValidationError",
     "Variable",
     "VaultEngine",

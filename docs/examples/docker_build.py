@@ -1,0 +1,23 @@
+"""The article's "Building and Pushing Images", "Image Tagging Strategies" and "Multi-Stage
+Builds with Caching", done with DockerBuild.
+
+Differences from the article, on purpose: the password goes to `docker login --password-stdin`
+(never `-p`, which shows it in the process list), `latest` is pushed only on the default branch
+(`$CI_DEFAULT_BRANCH`, not a hard-coded `main`), the Docker image is pinned to a release, and
+`rules:` replaces the deprecated `only:`.
+"""
+
+from gitlabci_dsl import DockerBuild, InlineCache, Pipeline, Rule, Stage, ci
+
+build = Stage("build")
+
+image = DockerBuild(
+    stage=build,
+    cache=InlineCache(from_tag="latest"),
+    rules=[
+        Rule(if_=ci.COMMIT_BRANCH),
+        Rule(if_=ci.COMMIT_TAG),
+    ],
+)
+
+pipeline = Pipeline(stages=[build], jobs=[image.job()])

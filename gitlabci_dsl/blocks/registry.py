@@ -1,0 +1,239 @@
+"""Container registries: validated image references and how to log in to each kind of registry.
+
+The vocabulary every block shares: an :class:`ImageRef` names an image, a :class:`Registry` says
+where it lives and which CI/CD variables hold the credentials. Credentials are always variable
+references (``$CI_REGISTRY_PASSWORD``), never literal secrets, and every login command passes
+the secret on standard input, never on a command line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import attrs
+
+from .. import ci
+from ..errors import ValidationError
+from ..model._base import Node, checked
+
+__all__ = ["ImageRef", "Registry", "RegistryKind"]
+
+DOCS = "https://docs.gitlab.com/user/packages/container_registry/"
+
+# Variable references ($NAME, ${NAME}) stand for text chosen at run time: they are checked as if
+# they were one ordinary character, valid anywhere.
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_DOMAIN = re.compile(
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
+)
+# OCI distribution spec: path components are lowercase alphanumerics with single separators.
+_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
+
+
+def _opaque(text: str) -> str:
+    return _VARIABLE.sub("x", text)
+
+
+def _bad(text: str, problem: str) -> ValidationError:
+    return ValidationError(
+        f"ImageRef {text!r}: {problem}. See {DOCS}#naming-convention-for-your-container-images"
+    )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class ImageRef(Node):
+    """An image reference: ``repository[:tag][@digest]``, validated like a registry would.
+
+    ``ImageRef.parse("$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA")``; ``ref.with_tag("latest")``.
+    Repository path components are lowercase (``[a-z0-9]`` with ``.``, ``_``, ``__`` or ``-``
+    between), a tag is at most 128 of ``[A-Za-z0-9_.-]`` not starting with ``.`` or ``-``, a
+    digest is ``algorithm:hex``. ``$VARIABLES`` may stand anywhere; they are filled in by the runner.
+    """
+
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+
+    def _check(self) -> None:
+        text = str(self)
+        repo = self.repository
+        if not repo:
+            raise _bad(text, "the repository is empty")
+        first, _, rest = repo.partition("/")
+        # The first component is a registry host when it looks like one (has '.', ':' or is
+        # 'localhost') or is a variable (e.g. $CI_REGISTRY); otherwise it is a path component.
+        opaque_first = _opaque(first)
+        is_host = bool(rest) and (
+            "." in first or ":" in first or first == "localhost" or opaque_first != first
+        )
+        if is_host:
+            if not _DOMAIN.fullmatch(opaque_first):
+                raise _bad(text, f"{first!r} is not a valid registry host")
+            components = rest.split("/")
+        else:
+            components = repo.split("/")
+        for component in components:
+            if not _COMPONENT.fullmatch(_opaque(component)):
+                raise _bad(
+                    text,
+                    f"path component {component!r} must be lowercase letters and digits, "
+                    "separated by '.', '_', '__' or '-'",
+                )
+        if self.tag is not None and not _TAG.fullmatch(_opaque(self.tag)):
+            raise _bad(
+                text,
+                f"tag {self.tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
+                "not starting with '.' or '-'",
+            )
+        if self.digest is not None and not _DIGEST.fullmatch(_opaque(self.digest)):
+            raise _bad(text, f"digest {self.digest!r} must look like 'sha256:<64 hex digits>'")
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef:
+        """Split ``host/path:tag@digest`` into its parts (and validate them)."""
+        if not isinstance(text, str) or not text.strip():
+            raise _bad(str(text), "an image reference is a non-empty string")
+        rest, _, digest = text.partition("@")
+        slash = rest.rfind("/")
+        colon = rest.rfind(":")
+        tag = None
+        if colon > slash:
+            rest, tag = rest[:colon], rest[colon + 1 :]
+        return cls(repository=rest, tag=tag, digest=digest or None)
+
+    def with_tag(self, tag: str) -> ImageRef:
+        """The same repository with another tag (and no digest)."""
+        return ImageRef(repository=self.repository, tag=tag)
+
+    def __str__(self) -> str:
+        text = self.repository
+        if self.tag is not None:
+            text += f":{self.tag}"
+        if self.digest is not None:
+            text += f"@{self.digest}"
+        return text
+
+
+RegistryKind = Literal["gitlab", "deploy-token", "job-token", "dockerhub", "ecr", "gar", "basic"]
+
+
+def _variable(inst: Registry, field: str, value: str | None) -> None:
+    if value is not None and not _VARIABLE.fullmatch(value):
+        raise ValidationError(
+            f"Registry({inst.kind!r}): {field}={value!r} must be a CI/CD variable reference such "
+            f"as '$REGISTRY_PASSWORD', never the secret itself: store it as a masked variable. "
+            f"See https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable"
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class Registry(Node):
+    """Where images are pushed or pulled, and the variables holding the credentials.
+
+    Use the constructors: ``Registry.gitlab()`` (this project's registry, the job's credentials),
+    ``Registry.deploy_token()``, ``Registry.job_token()``, ``Registry.dockerhub()``,
+    ``Registry.ecr()``, ``Registry.gar()``, ``Registry.basic(host=..., user=..., password=...)``.
+    ``password`` must be a variable reference; it is only ever passed on standard input.
+    """
+
+    kind: RegistryKind
+    host: str
+    user: str | None = None
+    password: str | None = None
+    region: str | None = None  # ECR only: passed to `aws ecr get-login-password`
+
+    def _check(self) -> None:
+        if self.kind not in (
+            "gitlab",
+            "deploy-token",
+            "job-token",
+            "dockerhub",
+            "ecr",
+            "gar",
+            "basic",
+        ):
+            raise ValidationError(
+                f"Registry: kind={self.kind!r} is not a known registry kind; use one of "
+                "gitlab, deploy-token, job-token, dockerhub, ecr, gar, basic"
+            )
+        if not self.host or not _DOMAIN.fullmatch(_opaque(self.host)):
+            raise ValidationError(
+                f"Registry({self.kind!r}): host={self.host!r} must be a registry host such as "
+                "'registry.example.com:5000' or a variable such as '$CI_REGISTRY'"
+            )
+        _variable(self, "password", self.password)
+        if self.kind in ("basic", "dockerhub", "gitlab", "deploy-token", "job-token") and (
+            self.user is None or self.password is None
+        ):
+            raise ValidationError(f"Registry({self.kind!r}): needs user and password variables")
+
+    @classmethod
+    def gitlab(cls) -> Registry:
+        """This project's registry with the job's own credentials (``$CI_REGISTRY_USER``)."""
+        return cls(
+            kind="gitlab", host=ci.REGISTRY, user=ci.REGISTRY_USER, password=ci.REGISTRY_PASSWORD
+        )
+
+    @classmethod
+    def deploy_token(
+        cls, *, user: str = ci.DEPLOY_USER, password: str = ci.DEPLOY_PASSWORD
+    ) -> Registry:
+        """The GitLab registry with a deploy token (``read_registry`` for other projects' images).
+
+        A deploy token named ``gitlab-deploy-token`` fills ``$CI_DEPLOY_USER``/``$CI_DEPLOY_PASSWORD``.
+        """
+        return cls(kind="deploy-token", host=ci.REGISTRY, user=user, password=password)
+
+    @classmethod
+    def job_token(cls) -> Registry:
+        """The GitLab registry with ``$CI_JOB_TOKEN`` (user ``gitlab-ci-token``)."""
+        return cls(
+            kind="job-token", host=ci.REGISTRY, user="gitlab-ci-token", password=ci.JOB_TOKEN
+        )
+
+    @classmethod
+    def dockerhub(
+        cls, *, user: str = "$DOCKERHUB_USER", password: str = "$DOCKERHUB_TOKEN"
+    ) -> Registry:
+        """Docker Hub with an access token in CI/CD variables."""
+        return cls(kind="dockerhub", host="docker.io", user=user, password=password)
+
+    @classmethod
+    def ecr(cls, *, host: str = "$ECR_REGISTRY", region: str | None = None) -> Registry:
+        """Amazon ECR: the password comes from ``aws ecr get-login-password`` (AWS credentials
+        from the usual ``AWS_*`` variables or an OIDC role)."""
+        return cls(kind="ecr", host=host, user="AWS", region=region)
+
+    @classmethod
+    def gar(
+        cls, *, host: str = "$GAR_REGISTRY", key_file: str = "$GCP_SERVICE_ACCOUNT_KEY"
+    ) -> Registry:
+        """Google Artifact Registry with a service-account key in a *file* variable."""
+        return cls(kind="gar", host=host, user="_json_key", password=key_file)
+
+    @classmethod
+    def basic(cls, *, host: str, user: str, password: str) -> Registry:
+        """Any registry with user and password variables (``$MIRROR_USER``/``$MIRROR_PASSWORD``)."""
+        return cls(kind="basic", host=host, user=user, password=password)
+
+    def secret_to_stdout(self) -> str:
+        """A shell command that writes the registry password to standard output.
+
+        ``printf`` is a shell builtin: the secret never appears in a process's arguments.
+        """
+        if self.kind == "ecr":
+            region = f" --region {self.region}" if self.region else ""
+            return f"aws ecr get-login-password{region}"
+        if self.kind == "gar":
+            return f'cat "{self.password}"'
+        return f"printf '%s' \"{self.password}\""
+
+    def docker_login(self, tool: str = "docker") -> str:
+        """``docker login`` (or ``skopeo login``/``crane auth login``) with ``--password-stdin``."""
+        command = {"docker": "docker login", "skopeo": "skopeo login", "crane": "crane auth login"}[
+            tool
+        ]
+        return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'

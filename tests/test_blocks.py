@@ -1,0 +1,412 @@
+"""Container-registry building blocks: references, credentials, tags, builds and scans."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitlabci_dsl import (
+    DockerBuild,
+    ImageRef,
+    InlineCache,
+    KanikoBuild,
+    Pipeline,
+    Registry,
+    RegistryCache,
+    TagStrategy,
+    TrivyScan,
+    ValidationError,
+    to_dict,
+)
+from gitlabci_dsl.blocks.kaniko import CONFIG
+
+SH = shutil.which("sh") or "/bin/sh"
+
+
+def run_sh(script: str, env: dict[str, str]) -> str:
+    """Run shell text as GitLab's runner would (errexit), with only the given variables."""
+    result = subprocess.run(
+        [SH, "-ec", script],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+# --- image references -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "repository", "tag", "digest"),
+    [
+        ("alpine", "alpine", None, None),
+        ("alpine:3.20", "alpine", "3.20", None),
+        (
+            "registry.example.com:5000/group/app:v1",
+            "registry.example.com:5000/group/app",
+            "v1",
+            None,
+        ),
+        ("$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA", "$CI_REGISTRY_IMAGE/api", "$CI_COMMIT_SHA", None),
+        ("${CI_REGISTRY_IMAGE}:latest", "${CI_REGISTRY_IMAGE}", "latest", None),
+        ("localhost:5000/a__b/c-d.e", "localhost:5000/a__b/c-d.e", None, None),
+        ("app@sha256:" + "a" * 64, "app", None, "sha256:" + "a" * 64),
+    ],
+)
+def test_image_references_parse(
+    text: str, repository: str, tag: str | None, digest: str | None
+) -> None:
+    """Valid references split into repository, tag and digest, and print back unchanged."""
+    ref = ImageRef.parse(text)
+    assert (ref.repository, ref.tag, ref.digest) == (repository, tag, digest)
+    assert str(ref) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Group/App", "must be lowercase"),
+        ("group//app", "must be lowercase"),
+        ("group/app-", "must be lowercase"),
+        ("app:" + "t" * 129, "1 to 128"),
+        ("app:.hidden", "not starting with '.'"),
+        ("app:-x", "not starting with '.' or '-'"),
+        ("app@sha256:xyz", "sha256:<64 hex digits>"),
+        ("bad_host!.com/app", "not a valid registry host"),
+        ("", "non-empty"),
+    ],
+)
+def test_invalid_image_references(text: str, fragment: str) -> None:
+    """Invalid references name the reference and the rule broken."""
+    with pytest.raises(ValidationError) as info:
+        ImageRef.parse(text)
+    assert fragment in str(info.value)
+    assert repr(text) in str(info.value)
+
+
+# --- registries -----------------------------------------------------------------------------------
+
+
+def test_registry_passwords_are_variables_never_literals() -> None:
+    """A literal secret in the pipeline is refused."""
+    with pytest.raises(ValidationError, match="never the secret itself"):
+        Registry.basic(host="registry.example.com", user="$U", password="hunter2")
+
+
+def test_unknown_registry_kind() -> None:
+    """Only known registry kinds are accepted."""
+    with pytest.raises(ValidationError, match="not a known registry kind"):
+        Registry(kind="quay", host="quay.io", user="$U", password="$P")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("registry", "expected"),
+    [
+        (
+            Registry.gitlab(),
+            'printf \'%s\' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" '
+            '--password-stdin "$CI_REGISTRY"',
+        ),
+        (
+            Registry.deploy_token(),
+            'printf \'%s\' "$CI_DEPLOY_PASSWORD" | docker login --username "$CI_DEPLOY_USER" '
+            '--password-stdin "$CI_REGISTRY"',
+        ),
+        (
+            Registry.job_token(),
+            'printf \'%s\' "$CI_JOB_TOKEN" | docker login --username "gitlab-ci-token" '
+            '--password-stdin "$CI_REGISTRY"',
+        ),
+        (
+            Registry.ecr(region="eu-west-1"),
+            'aws ecr get-login-password --region eu-west-1 | docker login --username "AWS" '
+            '--password-stdin "$ECR_REGISTRY"',
+        ),
+        (
+            Registry.gar(host="europe-docker.pkg.dev"),
+            'cat "$GCP_SERVICE_ACCOUNT_KEY" | docker login --username "_json_key" '
+            '--password-stdin "europe-docker.pkg.dev"',
+        ),
+    ],
+)
+def test_logins_pass_the_secret_on_stdin(registry: Registry, expected: str) -> None:
+    """Every login reads the secret from standard input; printf is a shell builtin."""
+    assert registry.docker_login() == expected
+    assert " -p " not in expected
+    assert "--password " not in expected
+
+
+def test_login_really_reads_stdin(tmp_path: Path) -> None:
+    """Run the rendered login with a recording `docker`: the password arrives on stdin only."""
+    log = tmp_path / "log"
+    fake = tmp_path / "docker"
+    fake.write_text(
+        f'#!/bin/sh\necho "argv: $*" >> {log}\necho "stdin: $(cat)" >> {log}\n', encoding="utf-8"
+    )
+    fake.chmod(0o755)
+    env = {
+        "CI_REGISTRY_PASSWORD": "s3cr3t",
+        "CI_REGISTRY_USER": "gitlab-ci-token",
+        "CI_REGISTRY": "r.example",
+    }
+    subprocess.run(
+        [SH, "-ec", Registry.gitlab().docker_login()],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        check=True,
+    )
+    argv, stdin = log.read_text(encoding="utf-8").splitlines()
+    assert argv == "argv: login --username gitlab-ci-token --password-stdin r.example"
+    assert stdin == "stdin: s3cr3t"
+
+
+# --- tags -----------------------------------------------------------------------------------------
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+SOURCES = {
+    "default branch": {"CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_SLUG": "main"},
+    "tag": {"CI_COMMIT_TAG": "v1.2.3", "CI_COMMIT_REF_SLUG": "v1-2-3"},
+    "feature branch": {"CI_COMMIT_BRANCH": "feature/login", "CI_COMMIT_REF_SLUG": "feature-login"},
+    "merge request": {"CI_MERGE_REQUEST_IID": "7", "CI_COMMIT_REF_SLUG": "feature-login"},
+}
+# What the issue and the article ask for, per pipeline source.
+EXPECTED = {
+    "default branch": {SHA, "main", "latest"},
+    "tag": {SHA, "v1.2.3"},
+    "feature branch": {SHA, "feature-login"},
+    "merge request": {SHA},
+}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_tag_strategy_shell_pushes_the_right_tags(source: str) -> None:
+    """Executed by sh, the tag lines give {SHA, slug, latest} on the default branch, the version
+    and never latest on a tag, no latest on other branches."""
+    env = {"CI_COMMIT_SHA": SHA, "CI_DEFAULT_BRANCH": "main", **SOURCES[source]}
+    strategy = TagStrategy()
+    shell = "\n".join(strategy.shell()) + '\necho "$TAGS"'
+    pushed = run_sh(shell, env).split()
+    assert set(pushed) == EXPECTED[source]
+    assert pushed == strategy.tags_for(env)
+
+
+def test_default_branch_is_not_hard_coded() -> None:
+    """A project whose default branch is `trunk` gets latest on trunk, not on main."""
+    env = {
+        "CI_COMMIT_SHA": SHA,
+        "CI_DEFAULT_BRANCH": "trunk",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_COMMIT_REF_SLUG": "main",
+    }
+    assert "latest" not in run_sh("\n".join(TagStrategy().shell()) + '\necho "$TAGS"', env).split()
+    env |= {"CI_COMMIT_BRANCH": "trunk", "CI_COMMIT_REF_SLUG": "trunk"}
+    assert "latest" in run_sh("\n".join(TagStrategy().shell()) + '\necho "$TAGS"', env).split()
+
+
+def test_tag_strategy_composes() -> None:
+    """Parts can be switched off and custom tags added; the short SHA is an option."""
+    strategy = TagStrategy(short=True, latest=False, branch=False, custom=["stable"])
+    env = {
+        "CI_COMMIT_SHORT_SHA": "0123abcd",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_DEFAULT_BRANCH": "main",
+    }
+    assert run_sh("\n".join(strategy.shell()) + '\necho "$TAGS"', env).split() == [
+        "0123abcd",
+        "stable",
+    ]
+    with pytest.raises(ValidationError, match="custom tag"):
+        _ = TagStrategy(sha=False).primary
+
+
+# --- DockerBuild ----------------------------------------------------------------------------------
+
+
+def build_job(build: DockerBuild) -> dict[str, Any]:
+    job: dict[str, Any] = to_dict(Pipeline(stages=["build"], jobs=[build.job()]))[build.name]
+    return job
+
+
+def test_docker_build_is_pinned_tls_and_stdin() -> None:
+    """docker:<version> with the matching dind, TLS on, login on stdin, build then push each tag."""
+    job = build_job(DockerBuild())
+    assert job["image"] == "docker:27.3.1"
+    assert job["services"] == ["docker:27.3.1-dind"]
+    variables = job["variables"]
+    assert isinstance(variables, dict)
+    assert variables["DOCKER_HOST"] == "tcp://docker:2376"
+    assert variables["DOCKER_TLS_CERTDIR"] == "/certs"
+    assert job["before_script"] == [Registry.gitlab().docker_login()]
+    script = "\n".join(job["script"])
+    assert '--tag "$IMAGE:$CI_COMMIT_SHA"' in script
+    assert 'docker push "$IMAGE:$tag"' in script
+    assert "$CI_REGISTRY_PASSWORD" not in script
+
+
+def test_docker_build_options() -> None:
+    """Context, Dockerfile, build args, target and OCI labels reach `docker build`."""
+    job = build_job(
+        DockerBuild(
+            context="api",
+            dockerfile="api/Dockerfile.prod",
+            build_args={"VERSION": "$CI_COMMIT_TAG"},
+            target="runtime",
+        )
+    )
+    script = "\n".join(job["script"])
+    for flag in (
+        '--file "api/Dockerfile.prod"',
+        '--target "runtime"',
+        '--build-arg "VERSION=$CI_COMMIT_TAG"',
+        '"api"',
+    ):
+        assert flag in script
+    assert '--label "org.opencontainers.image.revision=$CI_COMMIT_SHA"' in script
+
+
+def test_inline_cache_pulls_tolerantly() -> None:
+    """The article's cache: pull the previous image or carry on, then --cache-from it."""
+    script = "\n".join(build_job(DockerBuild(cache=InlineCache()))["script"])
+    assert 'docker pull "$IMAGE:latest" || true' in script
+    assert '--cache-from "$IMAGE:latest"' in script
+    assert "--build-arg BUILDKIT_INLINE_CACHE=1" in script
+
+
+def test_registry_cache_uses_buildx() -> None:
+    """A registry cache builds with buildx and exports the cache with --cache-to."""
+    script = "\n".join(
+        build_job(DockerBuild(cache=RegistryCache(), platform="linux/amd64,linux/arm64"))["script"]
+    )
+    assert "docker buildx create --use --driver docker-container" in script
+    assert '--cache-to "type=registry,ref=$CI_REGISTRY_IMAGE/cache,mode=max"' in script
+    assert '--platform "linux/amd64,linux/arm64"' in script
+    assert "--push" in script
+
+
+@pytest.mark.parametrize(
+    ("factory", "fragment"),
+    [
+        (lambda: DockerBuild(image="$CI_REGISTRY_IMAGE:latest"), "leave the tag out"),
+        (lambda: DockerBuild(docker_version="latest"), "never 'latest'"),
+        (lambda: DockerBuild(image="Registry/App"), "lowercase"),
+        (lambda: RegistryCache(mode="all"), "'min' or 'max'"),
+    ],
+)
+def test_docker_build_rejects_bad_input(factory: object, fragment: str) -> None:
+    """Bad input is refused when the block is built, naming the field."""
+    with pytest.raises(ValidationError, match=fragment):
+        factory()  # type: ignore[operator]
+
+
+def test_many_images_with_changes_and_matrix() -> None:
+    """One declaration builds several images; only changed folders rebuild; or one matrix job."""
+    builds = DockerBuild.many({"frontend": "./frontend", "api": "services/api/"}, only_changed=True)
+    jobs = [build_job(b) for b in builds]
+    assert [b.name for b in builds] == ["build-frontend", "build-api"]
+    assert jobs[0]["variables"]["IMAGE"] == "$CI_REGISTRY_IMAGE/frontend"
+    assert jobs[1]["rules"] == [{"if": "$CI_COMMIT_TAG"}, {"changes": ["services/api/**/*"]}]
+    matrix = build_job(DockerBuild.matrix(["frontend", "api"]))
+    assert matrix["parallel"] == {"matrix": [{"IMAGE_NAME": ["frontend", "api"]}]}
+    assert matrix["variables"]["IMAGE"] == "$CI_REGISTRY_IMAGE/$IMAGE_NAME"
+
+
+# --- KanikoBuild ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password", ['p"a\\s:s w{o}rd', "ünïcødé-🔑", "$(reboot)`id`", "line\nbreak"]
+)
+def test_kaniko_config_is_valid_json_whatever_the_password(tmp_path: Path, password: str) -> None:
+    """The credentials file is valid JSON and holds base64(user:password), for any password."""
+    script = KanikoBuild(registries=[Registry.gitlab(), Registry.ecr()])._config()
+    config = tmp_path / "config.json"
+    script = script.replace("/kaniko/.docker", str(tmp_path)).replace(CONFIG, str(config))
+    env = {
+        "CI_REGISTRY": "registry.example.com",
+        "CI_REGISTRY_USER": "gitlab-ci-token",
+        "CI_REGISTRY_PASSWORD": password,
+        "ECR_REGISTRY": "1.dkr.ecr.eu-west-1.amazonaws.com",
+    }
+    run_sh(script, env)
+    data = json.loads(config.read_text(encoding="utf-8"))
+    auth = data["auths"]["registry.example.com"]["auth"]
+    assert base64.b64decode(auth).decode("utf-8") == f"gitlab-ci-token:{password}"
+    assert data["credHelpers"] == {"1.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login"}
+
+
+def test_kaniko_job() -> None:
+    """Executor image with an empty entrypoint, one destination per tag, optional cache."""
+    job = to_dict(
+        Pipeline(
+            stages=["build"],
+            jobs=[KanikoBuild(cache=True, destinations=["$MIRROR/app:$CI_COMMIT_SHA"]).job()],
+        )
+    )["build"]
+    assert job["image"] == {
+        "name": "gcr.io/kaniko-project/executor:v1.19.0-debug",
+        "entrypoint": [""],
+    }
+    script = "\n".join(job["script"])
+    assert "--cache=true" in script
+    assert '--cache-repo "$CI_REGISTRY_IMAGE/cache"' in script
+    assert '--destination "$MIRROR/app:$CI_COMMIT_SHA"' in script
+    assert "--destination $IMAGE:$tag" in script
+    with pytest.raises(ValidationError, match="needs a tag"):
+        KanikoBuild(destinations=["$MIRROR/app"])
+    with pytest.raises(ValidationError, match="at least one registry"):
+        KanikoBuild(registries=[])
+
+
+# --- TrivyScan ------------------------------------------------------------------------------------
+
+
+def test_trivy_scan_gates_by_default() -> None:
+    """Pinned scanner, credentials as TRIVY_* variables, exit code 1 on CRITICAL/HIGH, report
+    artifact even on failure, and no allow_failure."""
+    job = to_dict(
+        Pipeline(stages=["scan"], jobs=[TrivyScan(image="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA").job()])
+    )["container-scan"]
+    assert job["image"] == {"name": "aquasec/trivy:0.57.1", "entrypoint": [""]}
+    assert job["variables"]["TRIVY_USERNAME"] == "$CI_REGISTRY_USER"
+    assert job["variables"]["TRIVY_PASSWORD"] == "$CI_REGISTRY_PASSWORD"
+    gate = job["script"][-1]
+    assert "--exit-code 1" in gate
+    assert "--severity CRITICAL,HIGH" in gate
+    assert "allow_failure" not in job
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"] == {
+        "container_scanning": ["gl-container-scanning-report.json"]
+    }
+
+
+def test_trivy_options_and_validation() -> None:
+    """--ignore-unfixed, JSON/SARIF reports and allow_failure only when asked; bad severities refused."""
+    job = to_dict(
+        Pipeline(
+            stages=["scan"],
+            jobs=[
+                TrivyScan(
+                    image="app:1",
+                    ignore_unfixed=True,
+                    reports=["json", "sarif"],
+                    allow_failure=True,
+                ).job()
+            ],
+        )
+    )["container-scan"]
+    assert "--ignore-unfixed" in job["script"][-1]
+    assert job["artifacts"]["paths"] == ["trivy-report.json", "trivy-report.sarif"]
+    assert "reports" not in job["artifacts"]
+    assert job["allow_failure"] is True
+    with pytest.raises(ValidationError, match="not a Trivy severity"):
+        TrivyScan(image="app:1", severity=["SEVERE"])
+    with pytest.raises(ValidationError, match="lowercase"):
+        TrivyScan(image="App:1")
