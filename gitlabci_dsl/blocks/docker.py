@@ -14,7 +14,7 @@ from ..model._base import Node, checked
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
-from .registry import ImageRef, Registry
+from .registry import ImageRef, Registry, repository
 from .tags import TagStrategy
 
 if TYPE_CHECKING:
@@ -59,15 +59,6 @@ class RegistryCache(Node):
             raise ValidationError(f"RegistryCache: mode={self.mode!r} must be 'min' or 'max'")
 
 
-def _repository(inst: DockerBuild, attr: object, value: str) -> None:
-    ref = ImageRef.parse(value)
-    if ref.tag is not None or ref.digest is not None:
-        raise ValidationError(
-            f"DockerBuild {inst.name!r}: image={value!r} names a repository; leave the tag out "
-            "(the tags come from tags=TagStrategy(...))"
-        )
-
-
 def _docker_version(inst: DockerBuild, attr: object, value: str) -> None:
     if not _VERSION.fullmatch(value):
         raise ValidationError(
@@ -88,7 +79,7 @@ class DockerBuild(Node):
     """
 
     name: str = "build"
-    image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=_repository)
+    image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
     stage: Stage | str | None = "build"
     context: str = "."
     dockerfile: str | None = None

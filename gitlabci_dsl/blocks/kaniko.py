@@ -20,7 +20,7 @@ from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
 from .docker import OCI_LABELS
-from .registry import ImageRef, Registry
+from .registry import ImageRef, Registry, repository
 from .tags import TagStrategy
 
 __all__ = ["KANIKO_EXECUTOR", "KanikoBuild"]
@@ -29,15 +29,6 @@ KANIKO_EXECUTOR = "gcr.io/kaniko-project/executor:v1.19.0-debug"
 """The article's pinned executor (the ``-debug`` variant has the busybox shell GitLab needs)."""
 
 CONFIG = "/kaniko/.docker/config.json"
-
-
-def _repository(inst: KanikoBuild, attr: object, value: str) -> None:
-    ref = ImageRef.parse(value)
-    if ref.tag is not None or ref.digest is not None:
-        raise ValidationError(
-            f"KanikoBuild {inst.name!r}: image={value!r} names a repository; leave the tag out "
-            "(the tags come from tags=TagStrategy(...))"
-        )
 
 
 def _destinations(inst: KanikoBuild, attr: object, value: Sequence[str]) -> None:
@@ -72,7 +63,7 @@ class KanikoBuild(Node):
     """
 
     name: str = "build"
-    image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=_repository)
+    image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
     stage: Stage | str | None = "build"
     context: str = ci.PROJECT_DIR
     dockerfile: str | None = None

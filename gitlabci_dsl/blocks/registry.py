@@ -9,7 +9,7 @@ the secret on standard input, never on a command line.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -115,6 +115,16 @@ class ImageRef(Node):
         if self.digest is not None:
             text += f"@{self.digest}"
         return text
+
+
+def repository(inst: Any, attr: Any, value: str) -> None:
+    """Validator of a block's ``image``: a repository without tag or digest."""
+    ref = ImageRef.parse(value)
+    if ref.tag is not None or ref.digest is not None:
+        raise ValidationError(
+            f"{type(inst).__name__} {inst.name!r}: image={value!r} names a repository; leave the "
+            "tag out (the tags come from tags=TagStrategy(...))"
+        )
 
 
 RegistryKind = Literal["gitlab", "deploy-token", "job-token", "dockerhub", "ecr", "gar", "basic"]
