@@ -2,7 +2,8 @@
 
 * libyaml's C emitter when PyYAML has it, PyYAML's Python emitter otherwise (same data; the
   bytes differ only where libyaml escapes characters beyond U+FFFF as ``\\U...``, and for an
-  empty mapping key, which the Python emitter writes as an explicit ``? ''`` entry);
+  empty key or a key holding a line break, where the two choose differently between a simple
+  and an explicit ``? key`` entry);
 * never anchors or aliases; no line wrapping; keys in the order the compiler produced;
 * multi-line strings as literal ``|`` blocks where YAML allows it;
 * quotes only where a YAML parser could read the text as something other than a string. That
@@ -141,7 +142,10 @@ def dump(documents: Iterable[Mapping[str, Any] | Iterable[tuple[str, Any]]]) -> 
         if empty:
             out.append("{}\n")
     dumper.close()
-    out.append(sink.take())
+    # libyaml ends a stream whose last document is "open" (a block scalar kept with |+) with a
+    # "..." marker, the Python emitter does not; the marker is optional, so it is left out.
+    tail = sink.take()
+    out.append("" if tail == "...\n" else tail)
     return "".join(out)
 
 
