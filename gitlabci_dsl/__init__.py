@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from . import ci
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
     from .blocks.kaniko import KanikoBuild
+    from .blocks.mirror import Mirror
     from .blocks.registry import ImageRef, Registry
     from .blocks.tags import TagStrategy
     from .blocks.trivy import TrivyScan
@@ -72,6 +73,7 @@ _WHERE: dict[str, str] = {
     "InlineCache": "blocks.docker",
     "RegistryCache": "blocks.docker",
     "KanikoBuild": "blocks.kaniko",
+    "Mirror": "blocks.mirror",
     "ImageRef": "blocks.registry",
     "Registry": "blocks.registry",
     "TagStrategy": "blocks.tags",
@@ -171,6 +173,7 @@ __all__ = [
     "KubernetesEnvironment",
     "KubernetesOptions",
     "LoadError",
+    "Mirror",
     "Need",
     "OnlyExcept",
     "Pages",

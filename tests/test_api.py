@@ -46,6 +46,7 @@ EXPORTED = [
     "KubernetesEnvironment",
     "KubernetesOptions",
     "LoadError",
+    "Mirror",
     "Need",
     "OnlyExcept",
     "Pages",

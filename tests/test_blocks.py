@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -410,3 +410,80 @@ def test_trivy_options_and_validation() -> None:
         TrivyScan(image="app:1", severity=["SEVERE"])
     with pytest.raises(ValidationError, match="lowercase"):
         TrivyScan(image="App:1")
+
+
+# --- Mirror ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tool", ["skopeo", "crane", "docker"])
+def test_mirror_copies_every_tag_with_logins_on_stdin(
+    tool: Literal["skopeo", "crane", "docker"],
+) -> None:
+    """Both registries are logged in with --password-stdin; each tag is copied to $TARGET."""
+    from gitlabci_dsl import Mirror
+
+    job = to_dict(
+        Pipeline(
+            stages=["publish"],
+            jobs=[Mirror(source="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA", tool=tool).job()],
+        )
+    )["mirror"]
+    assert job["variables"]["TARGET"] == "$MIRROR_REGISTRY/$CI_PROJECT_NAME"
+    assert job["rules"] == [{"if": "$CI_COMMIT_TAG"}]
+    for login in job["before_script"]:
+        assert "--password-stdin" in login
+    assert job["before_script"][1].startswith("printf '%s' \"$MIRROR_PASSWORD\" |")
+    loop = job["script"][-1]
+    assert loop.startswith("for tag in $TAGS; do")
+    assert '$TARGET:$tag"' in loop
+    if tool == "docker":
+        assert job["services"] == ["docker:27.3.1-dind"]
+    else:
+        assert "services" not in job
+
+
+def test_mirror_daemonless_copy_really_runs(tmp_path: Path) -> None:
+    """Run the skopeo job's script with a recording skopeo: one copy per tag, on a tag pipeline."""
+    from gitlabci_dsl import Mirror
+
+    job = to_dict(
+        Pipeline(
+            stages=["publish"], jobs=[Mirror(source="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA").job()]
+        )
+    )["mirror"]
+    log = tmp_path / "log"
+    fake = tmp_path / "skopeo"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat > /dev/null\n', encoding="utf-8")
+    fake.chmod(0o755)
+    env = {
+        "CI_REGISTRY_IMAGE": "registry.example.com/g/app",
+        "CI_COMMIT_SHA": SHA,
+        "CI_COMMIT_TAG": "v1.2.3",
+        "CI_REGISTRY": "registry.example.com",
+        "CI_REGISTRY_USER": "u",
+        "CI_REGISTRY_PASSWORD": "p",
+        "MIRROR_REGISTRY": "mirror.example.com",
+        "MIRROR_USER": "m",
+        "MIRROR_PASSWORD": "mp",
+        "TARGET": "mirror.example.com/app",
+    }
+    script = "\n".join([*job["before_script"], *job["script"]])
+    subprocess.run(
+        [SH, "-ec", script], env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env}, check=True
+    )
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "login --username u --password-stdin registry.example.com",
+        "login --username m --password-stdin mirror.example.com",
+        f"copy --all docker://registry.example.com/g/app:{SHA} docker://mirror.example.com/app:{SHA}",
+        f"copy --all docker://registry.example.com/g/app:{SHA} docker://mirror.example.com/app:v1.2.3",
+    ]
+
+
+def test_mirror_rejects_bad_input() -> None:
+    """Unknown tools and tagged targets are refused."""
+    from gitlabci_dsl import Mirror
+
+    with pytest.raises(ValidationError, match="'skopeo', 'crane' or 'docker'"):
+        Mirror(source="app:1", tool="rsync")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="leave the tag out"):
+        Mirror(source="app:1", target="$MIRROR_REGISTRY/app:1")

@@ -1,0 +1,109 @@
+"""Mirror an image to another registry (ECR, Docker Hub, any registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import attrs
+
+from .. import ci
+from ..errors import ValidationError
+from ..model._base import Node, checked
+from ..model.image import Image
+from ..model.job import Job, Stage
+from ..model.rules import Rule
+from .docker import DOCKER_VERSION
+from .registry import ImageRef, Registry, repository
+from .tags import TagStrategy
+
+__all__ = ["CRANE_IMAGE", "SKOPEO_IMAGE", "Mirror"]
+
+SKOPEO_IMAGE = "quay.io/skopeo/stable:v1.16.1"
+CRANE_IMAGE = "gcr.io/go-containerregistry/crane:debug"
+"""crane publishes no versioned debug tag; pin it by digest with ``crane_image=`` if you can."""
+
+MirrorTool = Literal["skopeo", "crane", "docker"]
+
+
+def _default_target_registry() -> Registry:
+    return Registry.basic(host="$MIRROR_REGISTRY", user="$MIRROR_USER", password="$MIRROR_PASSWORD")
+
+
+def _tool(inst: Mirror, attr: object, value: str) -> None:
+    if value not in ("skopeo", "crane", "docker"):
+        raise ValidationError(
+            f"Mirror {inst.name!r}: tool={value!r} must be 'skopeo', 'crane' or 'docker'"
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class Mirror(Node):
+    """Copy an image to another registry: ``Mirror(source=build.image_ref)``.
+
+    The target comes from variables (``$MIRROR_REGISTRY``, ``$MIRROR_USER``,
+    ``$MIRROR_PASSWORD`` by default; ``Registry.ecr()`` for Amazon ECR), never hard-coded.
+    ``tool="skopeo"`` (default) or ``"crane"`` copy registry to registry with no Docker daemon
+    and keep every platform of a multi-platform image; ``tool="docker"`` is the article's
+    pull/tag/push through Docker-in-Docker. Every tag of ``tags`` is pushed (on a tag pipeline:
+    the commit SHA and the version). ``on="tags"`` (default) mirrors only on tag pipelines.
+    """
+
+    source: ImageRef | str
+    target: str = attrs.field(default=f"$MIRROR_REGISTRY/{ci.PROJECT_NAME}", validator=repository)
+    name: str = "mirror"
+    stage: Stage | str | None = "publish"
+    source_registry: Registry = attrs.field(factory=Registry.gitlab)
+    target_registry: Registry = attrs.field(factory=_default_target_registry)
+    tags: TagStrategy = attrs.field(factory=lambda: TagStrategy(branch=False, latest=False))
+    tool: MirrorTool = attrs.field(default="skopeo", validator=_tool)
+    on: Literal["tags", "always"] = "tags"
+    needs: Sequence[Job | str] | None = None
+
+    def _check(self) -> None:
+        ImageRef.parse(str(self.source))
+        if self.on not in ("tags", "always"):
+            raise ValidationError(
+                f"Mirror {self.name!r}: on={self.on!r} must be 'tags' or 'always'"
+            )
+
+    def job(self) -> Job:
+        """The mirror job."""
+        source = str(self.source)
+        copy = {
+            "skopeo": f'skopeo copy --all "docker://{source}" "docker://$TARGET:$tag"',
+            "crane": f'crane copy "{source}" "$TARGET:$tag"',
+            "docker": f'docker tag "{source}" "$TARGET:$tag"\n  docker push "$TARGET:$tag"',
+        }[self.tool]
+        script = ["\n".join(self.tags.shell())]
+        if self.tool == "docker":
+            script.append(f'docker pull "{source}"')
+        script.append(f"for tag in $TAGS; do\n  {copy}\ndone")
+        logins = [
+            self.source_registry.docker_login(self.tool),
+            self.target_registry.docker_login(self.tool),
+        ]
+        variables = {"TARGET": self.target}
+        image: Image | str
+        services = None
+        if self.tool == "docker":
+            image = f"docker:{DOCKER_VERSION}"
+            services = [f"docker:{DOCKER_VERSION}-dind"]
+            variables = {
+                "DOCKER_HOST": "tcp://docker:2376",
+                "DOCKER_TLS_CERTDIR": "/certs",
+                **variables,
+            }
+        else:
+            image = Image(SKOPEO_IMAGE if self.tool == "skopeo" else CRANE_IMAGE, entrypoint=[""])
+        return Job(
+            self.name,
+            stage=self.stage,
+            image=image,
+            services=services,
+            variables=variables,
+            needs=self.needs,
+            rules=[Rule(if_=ci.COMMIT_TAG)] if self.on == "tags" else None,
+            before_script=logins,
+            script=script,
+        )
