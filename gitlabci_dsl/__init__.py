@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from . import ci
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
     from .blocks.kaniko import KanikoBuild
+    from .blocks.kubernetes import KubeDeploy, PullSecret, image_pull_secrets
     from .blocks.mirror import Mirror
     from .blocks.registry import ImageRef, Registry
     from .blocks.tags import TagStrategy
@@ -73,6 +74,9 @@ _WHERE: dict[str, str] = {
     "InlineCache": "blocks.docker",
     "RegistryCache": "blocks.docker",
     "KanikoBuild": "blocks.kaniko",
+    "KubeDeploy": "blocks.kubernetes",
+    "PullSecret": "blocks.kubernetes",
+    "image_pull_secrets": "blocks.kubernetes",
     "Mirror": "blocks.mirror",
     "ImageRef": "blocks.registry",
     "Registry": "blocks.registry",
@@ -170,6 +174,7 @@ __all__ = [
     "InputRule",
     "Job",
     "KanikoBuild",
+    "KubeDeploy",
     "KubernetesEnvironment",
     "KubernetesOptions",
     "LoadError",
@@ -179,6 +184,7 @@ __all__ = [
     "Pages",
     "Parallel",
     "Pipeline",
+    "PullSecret",
     "Reference",
     "Registry",
     "RegistryCache",
@@ -201,6 +207,7 @@ __all__ = [
     "VaultSecret",
     "Workflow",
     "ci",
+    "image_pull_secrets",
     "load_yaml",
     "to_dict",
     "to_documents",

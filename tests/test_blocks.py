@@ -487,3 +487,79 @@ def test_mirror_rejects_bad_input() -> None:
         Mirror(source="app:1", tool="rsync")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="leave the tag out"):
         Mirror(source="app:1", target="$MIRROR_REGISTRY/app:1")
+
+
+# --- Kubernetes -----------------------------------------------------------------------------------
+
+
+def test_kube_deploy_sets_the_image_and_waits() -> None:
+    """kubectl set image deployment/<d> <c>=<image>, rollout status, environment, default branch."""
+    from gitlabci_dsl import KubeDeploy
+
+    deploy = KubeDeploy(
+        image="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA",
+        deployment="web",
+        container="app",
+        namespace="shop",
+        context="group/app:prod",
+        url="https://shop.example.com",
+    )
+    job = to_dict(Pipeline(stages=["deploy"], jobs=[deploy.job()]))["deploy"]
+    assert job["script"] == [
+        'kubectl config use-context "group/app:prod"',
+        'kubectl --namespace "shop" set image deployment/web "app=$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"',
+        'kubectl --namespace "shop" rollout status deployment/web --timeout=300s',
+    ]
+    assert job["environment"] == {
+        "name": "production",
+        "url": "https://shop.example.com",
+        "kubernetes": {"agent": "group/app:prod"},
+        "deployment_tier": "production",
+    }
+    assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    with pytest.raises(ValidationError, match="Kubernetes name"):
+        KubeDeploy(image="app:1", deployment="Web_App", container="app")
+
+
+def test_pull_secret_never_puts_the_token_on_a_command_line(tmp_path: Path) -> None:
+    """The secret is created from a file written by printf; kubectl never sees the token."""
+    from gitlabci_dsl import PullSecret
+
+    job = to_dict(Pipeline(stages=["deploy"], jobs=[PullSecret(namespace="shop").job()]))[
+        "registry-pull-secret"
+    ]
+    log = tmp_path / "log"
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat > /dev/null\n', encoding="utf-8")
+    kubectl.chmod(0o755)
+    env = {
+        "CI_DEPLOY_USER": "gitlab+deploy-token-1",
+        "CI_DEPLOY_PASSWORD": "tok3n",
+        "CI_REGISTRY": "registry.example.com",
+        "CI_BUILDS_DIR": str(tmp_path),
+    }
+    subprocess.run(
+        [SH, "-ec", "\n".join(job["script"])],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        check=True,
+    )
+    calls = log.read_text(encoding="utf-8")
+    assert "tok3n" not in calls
+    assert "create secret generic gitlab-registry --type=kubernetes.io/dockerconfigjson" in calls
+    assert "--dry-run=client --output yaml" in calls
+    assert "apply -f -" in calls
+    config = json.loads((tmp_path / ".dockerconfigjson").read_text(encoding="utf-8"))
+    auth = config["auths"]["registry.example.com"]["auth"]
+    assert base64.b64decode(auth).decode() == "gitlab+deploy-token-1:tok3n"
+    assert job["after_script"] == ['rm -f "$CI_BUILDS_DIR/.dockerconfigjson"']
+    with pytest.raises(ValidationError, match="IAM role"):
+        PullSecret(registry=Registry.ecr())
+
+
+def test_image_pull_secrets_snippet() -> None:
+    """The manifest snippet lists the secrets by name."""
+    from gitlabci_dsl import image_pull_secrets
+
+    assert image_pull_secrets("gitlab-registry") == "imagePullSecrets:\n- name: gitlab-registry\n"
+    with pytest.raises(ValidationError, match="not a Kubernetes name"):
+        image_pull_secrets("Bad_Name")

@@ -20,7 +20,7 @@ from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
 from .docker import OCI_LABELS
-from .registry import ImageRef, Registry, repository
+from .registry import ImageRef, Registry, auth_config, repository
 from .tags import TagStrategy
 
 __all__ = ["KANIKO_EXECUTOR", "KanikoBuild"]
@@ -92,27 +92,7 @@ class KanikoBuild(Node):
 
     def _config(self) -> str:
         """Shell lines writing the registry credentials file, secrets never on a command line."""
-        lines = ["mkdir -p /kaniko/.docker"]
-        auths, helpers = [], []
-        for number, registry in enumerate(self.registries):
-            if registry.kind == "ecr":
-                # Kaniko ships Amazon's credential helper: it takes the AWS_* variables.
-                helpers.append(f'\\"{registry.host}\\":\\"ecr-login\\"')
-                continue
-            secret = (
-                f'"{registry.password}"'
-                if registry.kind != "gar"
-                else f'"$(cat "{registry.password}")"'
-            )
-            lines.append(
-                f"AUTH_{number}=$(printf '%s:%s' \"{registry.user}\" {secret} | base64 | tr -d '\\n')"
-            )
-            auths.append(f'\\"{registry.host}\\":{{\\"auth\\":\\"$AUTH_{number}\\"}}')
-        body = f'\\"auths\\":{{{",".join(auths)}}}'
-        if helpers:
-            body += f',\\"credHelpers\\":{{{",".join(helpers)}}}'
-        lines.append(f"printf '%s\\n' \"{{{body}}}\" > {CONFIG}")
-        return "\n".join(lines)
+        return "mkdir -p /kaniko/.docker\n" + auth_config(self.registries, CONFIG)
 
     def job(self) -> Job:
         """The build job."""

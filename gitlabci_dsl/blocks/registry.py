@@ -9,6 +9,7 @@ the secret on standard input, never on a command line.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import attrs
@@ -247,3 +248,31 @@ class Registry(Node):
             tool
         ]
         return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'
+
+
+def auth_config(registries: Sequence[Registry], path: str) -> str:
+    """Shell lines writing a Docker ``config.json`` with credentials for ``registries`` to ``path``.
+
+    Each ``user:password`` is base64-encoded by the shell, so the JSON is valid whatever the
+    characters, and ``printf`` (a builtin) keeps the secret out of every process's arguments.
+    Amazon ECR gets the ``ecr-login`` credential helper instead of a password.
+    """
+    lines, auths, helpers = [], [], []
+    for number, registry in enumerate(registries):
+        if registry.kind == "ecr":
+            helpers.append(f'\\"{registry.host}\\":\\"ecr-login\\"')
+            continue
+        secret = (
+            f'"{registry.password}"'
+            if registry.kind != "gar"
+            else f'"$(cat "{registry.password}")"'
+        )
+        lines.append(
+            f"AUTH_{number}=$(printf '%s:%s' \"{registry.user}\" {secret} | base64 | tr -d '\\n')"
+        )
+        auths.append(f'\\"{registry.host}\\":{{\\"auth\\":\\"$AUTH_{number}\\"}}')
+    body = f'\\"auths\\":{{{",".join(auths)}}}'
+    if helpers:
+        body += f',\\"credHelpers\\":{{{",".join(helpers)}}}'
+    lines.append(f"printf '%s\\n' \"{{{body}}}\" > {path}")
+    return "\n".join(lines)
