@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import ci
+    from .blocks.cleanup import CleanupPolicy, RegistryCleanup
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
     from .blocks.kaniko import KanikoBuild
     from .blocks.kubernetes import KubeDeploy, PullSecret, image_pull_secrets
@@ -70,6 +71,8 @@ __version__ = "0.1.0"
 
 _WHERE: dict[str, str] = {
     "ci": "",
+    "CleanupPolicy": "blocks.cleanup",
+    "RegistryCleanup": "blocks.cleanup",
     "DockerBuild": "blocks.docker",
     "InlineCache": "blocks.docker",
     "RegistryCache": "blocks.docker",
@@ -151,6 +154,7 @@ __all__ = [
     "Cache",
     "CacheKey",
     "Changes",
+    "CleanupPolicy",
     "CompileError",
     "CoverageReport",
     "DastConfiguration",
@@ -188,6 +192,7 @@ __all__ = [
     "Reference",
     "Registry",
     "RegistryCache",
+    "RegistryCleanup",
     "Release",
     "ReleaseLink",
     "Reports",

@@ -563,3 +563,96 @@ def test_image_pull_secrets_snippet() -> None:
     assert image_pull_secrets("gitlab-registry") == "imagePullSecrets:\n- name: gitlab-registry\n"
     with pytest.raises(ValidationError, match="not a Kubernetes name"):
         image_pull_secrets("Bad_Name")
+
+
+# --- Registry cleanup -----------------------------------------------------------------------------
+
+FAKE_CURL = """#!/bin/sh
+echo "$*" >> {log}
+echo "stdin: $(cat)" >> {log}
+case "$*" in
+  *"--request DELETE"*) echo '{{"message":"202 Accepted"}}' ;;
+  *) echo '[{{"id":11,"name":"","path":"g/app","project_id":9}},{{"id":12,"name":"api","path":"g/app/api","project_id":9}}]' ;;
+esac
+"""
+
+
+def run_cleanup_job(tmp_path: Path, job: dict[str, Any]) -> list[str]:
+    log = tmp_path / "log"
+    curl = tmp_path / "curl"
+    curl.write_text(FAKE_CURL.format(log=log), encoding="utf-8")
+    curl.chmod(0o755)
+    env = {
+        "API": "https://gitlab.example.com/api/v4/projects/9/registry/repositories",
+        "GITLAB_API_TOKEN": "glpat-s3cret",
+    }
+    out = subprocess.run(
+        [SH, "-ec", "\n".join(job["script"])],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [*log.read_text(encoding="utf-8").splitlines(), *out.stdout.splitlines()]
+
+
+def test_registry_cleanup_calls_gitlabs_bulk_delete_per_repository(tmp_path: Path) -> None:
+    """List repositories, then DELETE .../repositories/:id/tags for each, token on stdin only."""
+    from gitlabci_dsl import RegistryCleanup
+
+    cleanup = RegistryCleanup(keep_n=5, older_than="14d", name_regex_keep="^(main|v.+)$")
+    job = to_dict(Pipeline(stages=["cleanup"], jobs=[cleanup.job()]))["registry-cleanup"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    lines = run_cleanup_job(tmp_path, job)
+    argv = [line for line in lines if not line.startswith("stdin: ")]
+    assert all("glpat-s3cret" not in line for line in argv)
+    assert [line for line in lines if line.startswith("stdin: ")] == [
+        "stdin: PRIVATE-TOKEN: glpat-s3cret"
+    ] * 3
+    deletes = [line for line in argv if "--request DELETE" in line]
+    assert [d.split()[-1] for d in deletes] == [
+        "https://gitlab.example.com/api/v4/projects/9/registry/repositories/11/tags",
+        "https://gitlab.example.com/api/v4/projects/9/registry/repositories/12/tags",
+    ]
+    for flag in (
+        "name_regex_delete=.*",
+        "name_regex_keep=^(main|v.+)$",
+        "keep_n=5",
+        "older_than=14d",
+    ):
+        assert f"--data-urlencode {flag}" in deletes[0]
+
+
+def test_registry_cleanup_dry_run_deletes_nothing(tmp_path: Path) -> None:
+    """dry_run lists the requests it would make and sends no DELETE."""
+    from gitlabci_dsl import RegistryCleanup
+
+    job = to_dict(Pipeline(stages=["cleanup"], jobs=[RegistryCleanup(dry_run=True).job()]))[
+        "registry-cleanup"
+    ]
+    lines = run_cleanup_job(tmp_path, job)
+    assert not any("--request DELETE" in line for line in lines)
+    assert sum(line.startswith("dry run: would DELETE") for line in lines) == 2
+
+
+def test_cleanup_policy_and_validation() -> None:
+    """The standing policy goes through PUT /projects/:id; bad values are refused."""
+    from gitlabci_dsl import CleanupPolicy, RegistryCleanup
+
+    job = to_dict(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy(keep_n=3).job()]))[
+        "registry-cleanup-policy"
+    ]
+    script = job["script"][0]
+    assert "--request PUT" in script
+    assert "'container_expiration_policy_attributes[keep_n]=3'" in script
+    assert '"$CI_API_V4_URL/projects/$CI_PROJECT_ID"' in script
+    for bad, fragment in [
+        ({"keep_n": -1}, "≥ 0"),
+        ({"older_than": "a month"}, "'30d'"),
+        ({"name_regex_keep": "(unclosed"}, "not a valid regex"),
+        ({"token": "glpat-literal"}, "never the token"),
+    ]:
+        with pytest.raises(ValidationError, match=fragment):
+            RegistryCleanup(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="cadence"):
+        CleanupPolicy(cadence="hourly")

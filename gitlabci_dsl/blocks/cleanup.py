@@ -1,0 +1,194 @@
+"""Registry cleanup through GitLab's API, on scheduled pipelines only.
+
+The article's ``glab api -X DELETE /projects/:id/registry/repositories --field …`` is not an
+endpoint GitLab has. GitLab deletes tags per image repository:
+``DELETE /projects/:id/registry/repositories/:repository_id/tags`` with ``name_regex_delete``,
+``name_regex_keep``, ``keep_n`` and ``older_than``
+(https://docs.gitlab.com/api/container_registry/#delete-registry-repository-tags-in-bulk), after
+listing the repositories with ``GET /projects/:id/registry/repositories``. The standing cleanup
+policy is set with ``PUT /projects/:id`` and ``container_expiration_policy_attributes``
+(https://docs.gitlab.com/api/projects/#edit-a-project).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .. import ci
+from ..errors import ValidationError
+from ..model._base import Node, checked
+from ..model.image import Image
+from ..model.job import Job, Stage
+from ..model.rules import Rule
+from ._shell import command
+
+__all__ = ["CURL_IMAGE", "CleanupPolicy", "RegistryCleanup"]
+
+CURL_IMAGE = "curlimages/curl:8.11.1"
+"""A pinned image with curl and a POSIX shell."""
+
+SCHEDULED = f'{ci.PIPELINE_SOURCE} == "schedule"'
+
+_OLDER_THAN = re.compile(r"[0-9]+(?:h|d|w|month|months|y|year|years)")
+_TOKEN = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+_CADENCES = ("1d", "7d", "14d", "1month", "3month")
+
+
+def _token(inst: Any, attr: Any, value: Any) -> None:
+    if not _TOKEN.fullmatch(value):
+        raise ValidationError(
+            f"{type(inst).__name__}: token={value!r} must be a CI/CD variable reference such as "
+            "'$GITLAB_API_TOKEN' (a project access token with the api scope), never the token"
+        )
+
+
+def _keep_n(inst: Any, attr: Any, value: Any) -> None:
+    if value is not None and (type(value) is not int or value < 0):
+        raise ValidationError(f"{type(inst).__name__}: keep_n={value!r} must be a whole number ≥ 0")
+
+
+def _older_than(inst: Any, attr: Any, value: Any) -> None:
+    if value is not None and not _OLDER_THAN.fullmatch(value):
+        raise ValidationError(
+            f"{type(inst).__name__}: older_than={value!r} must be an age such as '30d', '12h', '2w' "
+            "or '1month'"
+        )
+
+
+def _regex(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(
+            f"{type(inst).__name__}: {attr.name}={value!r} is not a valid regex: {exc}"
+        ) from None
+
+
+def _api_call(token: str, curl_args: Sequence[str]) -> str:
+    """A curl call with the token on stdin (``--header @-``), never on the command line."""
+    return command(
+        [
+            f"printf 'PRIVATE-TOKEN: %s\\n' \"{token}\" | curl --fail --silent --show-error --header @-",
+            *curl_args,
+        ]
+    )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class RegistryCleanup(Node):
+    """Delete old tags from every image repository of the project, on scheduled pipelines.
+
+    ``RegistryCleanup(keep_n=10, older_than="30d", name_regex_keep="^(main|latest|v.+)$")``:
+    for each repository, GitLab deletes the tags matching ``name_regex_delete`` that are older
+    than ``older_than``, except the ``keep_n`` newest and those matching ``name_regex_keep``.
+    ``token`` names a variable holding a project access token with the ``api`` scope (the job
+    token may not delete tags). ``dry_run=True`` lists what would be requested and deletes
+    nothing. Runs only in ``schedule`` pipelines unless ``rules=`` says otherwise.
+    """
+
+    name: str = "registry-cleanup"
+    stage: Stage | str | None = "cleanup"
+    name_regex_delete: str = attrs.field(default=".*", validator=_regex)
+    name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
+    keep_n: int | None = attrs.field(default=10, validator=_keep_n)
+    older_than: str | None = attrs.field(default="30d", validator=_older_than)
+    token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
+    dry_run: bool = False
+    curl_image: str = CURL_IMAGE
+    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=SCHEDULED)])
+
+    def job(self) -> Job:
+        """The cleanup job."""
+        data = [f"name_regex_delete={self.name_regex_delete}"]
+        if self.name_regex_keep is not None:
+            data.append(f"name_regex_keep={self.name_regex_keep}")
+        if self.keep_n is not None:
+            data.append(f"keep_n={self.keep_n}")
+        if self.older_than is not None:
+            data.append(f"older_than={self.older_than}")
+        delete = _api_call(
+            self.token,
+            [
+                "--request DELETE",
+                *(f"--data-urlencode {shlex.quote(d)}" for d in data),
+                '"$API/$id/tags"',
+            ],
+        )
+        if self.dry_run:
+            delete = f'echo "dry run: would DELETE $API/$id/tags with {" ".join(data)}"'
+        listing = _api_call(self.token, ['"$API?per_page=100"'])
+        return Job(
+            self.name,
+            stage=self.stage,
+            image=Image(self.curl_image, entrypoint=[""]),
+            variables={"API": f"{ci.API_V4_URL}/projects/{ci.PROJECT_ID}/registry/repositories"},
+            rules=self.rules,
+            script=[
+                # A failed listing fails the job (the assignment takes curl's status).
+                f"REPOS=$({listing})",
+                # Each repository object has one top-level "id" ("project_id" does not match);
+                # a project without images has none, which is not an error.
+                "IDS=$(printf '%s' \"$REPOS\" | grep -o '\"id\":[0-9]*' | cut -d: -f2 || true)",
+                f"for id in $IDS; do\n  {delete.replace(chr(10), chr(10) + '  ')}\ndone",
+            ],
+        )
+
+
+def _cadence(inst: Any, attr: Any, value: Any) -> None:
+    if value not in _CADENCES:
+        raise ValidationError(
+            f"CleanupPolicy: cadence={value!r} must be one of {', '.join(_CADENCES)}"
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class CleanupPolicy(Node):
+    """Set the project's standing cleanup policy (GitLab then cleans up on its own schedule).
+
+    A manual job by default: ``PUT /projects/:id`` with ``container_expiration_policy_attributes``.
+    """
+
+    enabled: bool = True
+    cadence: str = attrs.field(default="1d", validator=_cadence)
+    keep_n: int = attrs.field(default=10, validator=_keep_n)
+    older_than: str = attrs.field(default="90d", validator=_older_than)
+    name_regex: str = attrs.field(default=".*", validator=_regex)
+    name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
+    token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
+    name: str = "registry-cleanup-policy"
+    stage: Stage | str | None = "cleanup"
+    curl_image: str = CURL_IMAGE
+    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=ci.COMMIT_BRANCH, when="manual")])
+
+    def job(self) -> Job:
+        """The job that sets the policy."""
+        fields = {
+            "enabled": str(self.enabled).lower(),
+            "cadence": self.cadence,
+            "keep_n": str(self.keep_n),
+            "older_than": self.older_than,
+            "name_regex": self.name_regex,
+        }
+        if self.name_regex_keep is not None:
+            fields["name_regex_keep"] = self.name_regex_keep
+        data = [
+            f"--data-urlencode {shlex.quote(f'container_expiration_policy_attributes[{k}]={v}')}"
+            for k, v in fields.items()
+        ]
+        put = _api_call(
+            self.token, ["--request PUT", *data, f'"{ci.API_V4_URL}/projects/{ci.PROJECT_ID}"']
+        )
+        return Job(
+            self.name,
+            stage=self.stage,
+            image=Image(self.curl_image, entrypoint=[""]),
+            rules=self.rules,
+            script=[f"{put} > /dev/null"],
+        )
