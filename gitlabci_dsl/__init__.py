@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from . import ci
     from .blocks.cleanup import CleanupPolicy, RegistryCleanup
+    from .blocks.debug import RegistryDebug
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
     from .blocks.kaniko import KanikoBuild
     from .blocks.kubernetes import KubeDeploy, PullSecret, image_pull_secrets
@@ -73,6 +74,7 @@ _WHERE: dict[str, str] = {
     "ci": "",
     "CleanupPolicy": "blocks.cleanup",
     "RegistryCleanup": "blocks.cleanup",
+    "RegistryDebug": "blocks.debug",
     "DockerBuild": "blocks.docker",
     "InlineCache": "blocks.docker",
     "RegistryCache": "blocks.docker",
@@ -193,6 +195,7 @@ __all__ = [
     "Registry",
     "RegistryCache",
     "RegistryCleanup",
+    "RegistryDebug",
     "Release",
     "ReleaseLink",
     "Reports",

@@ -59,6 +59,7 @@ EXPORTED = [
     "Registry",
     "RegistryCache",
     "RegistryCleanup",
+    "RegistryDebug",
     "Release",
     "ReleaseLink",
     "Reports",

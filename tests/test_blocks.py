@@ -656,3 +656,60 @@ def test_cleanup_policy_and_validation() -> None:
             RegistryCleanup(**bad)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="cadence"):
         CleanupPolicy(cadence="hourly")
+
+
+# --- Registry debugging ---------------------------------------------------------------------------
+
+FAKE_REGISTRY_CURL = """#!/bin/sh
+echo "$*" >> {log}
+echo "stdin: $(cat)" >> {log}
+case "$*" in
+  *--write-out*) printf 401 ;;
+  *jwt/auth*) echo '{{"token":"t0k3n","expires_in":300}}' ;;
+  *tags/list*) echo '{{"name":"g/app","tags":["latest","0123abcd"]}}' ;;
+  *--head*) printf 'HTTP/2 200\\ncontent-type: application/vnd.oci.image.index.v1+json\\ndocker-content-digest: sha256:{digest}\\n' ;;
+esac
+"""
+
+
+def test_registry_debug_checks_each_step_without_echoing_secrets(tmp_path: Path) -> None:
+    """Reachability, a token (printed as ok only), tags and the manifest digest; credentials on stdin."""
+    from gitlabci_dsl import RegistryDebug
+
+    job = to_dict(Pipeline(stages=["build"], jobs=[RegistryDebug().job()]))["registry-debug"]
+    log = tmp_path / "log"
+    curl = tmp_path / "curl"
+    curl.write_text(FAKE_REGISTRY_CURL.format(log=log, digest="a" * 64), encoding="utf-8")
+    curl.chmod(0o755)
+    env = {
+        "CI_REGISTRY": "registry.example.com",
+        "CI_REGISTRY_IMAGE": "registry.example.com/g/app",
+        "CI_REGISTRY_USER": "gitlab-ci-token",
+        "CI_REGISTRY_PASSWORD": "pa55",
+        "CI_SERVER_URL": "https://gitlab.example.com",
+    }
+    result = subprocess.run(
+        [SH, "-ec", "\n".join(job["script"])],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "GET https://registry.example.com/v2/ -> HTTP 401",
+        "authentication: ok",
+        '{"name":"g/app","tags":["latest","0123abcd"]}',
+        "content-type: application/vnd.oci.image.index.v1+json",
+        "docker-content-digest: sha256:" + "a" * 64,
+    ]
+    calls = log.read_text(encoding="utf-8").splitlines()
+    argv = [c for c in calls if not c.startswith("stdin: ")]
+    assert not any("pa55" in c or "t0k3n" in c for c in argv)
+    assert 'stdin: user = "gitlab-ci-token:pa55"' in calls
+    assert any("scope=repository:g/app:pull" in c for c in argv)
+    assert any(
+        "application/vnd.oci.image.index.v1+json" in c and "manifests/latest" in c for c in argv
+    )
+    assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH", "when": "manual"}]
+    with pytest.raises(ValidationError, match="not supported"):
+        RegistryDebug(registry=Registry.dockerhub())
