@@ -18,3 +18,28 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "pipelines").mkdir()
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def gitlab_ci_local() -> Path:
+    """gitlab-ci-local, installed (pinned) by tests/tools/install.sh when missing.
+
+    In CI a missing tool fails the run; elsewhere the tests that need it are skipped, saying why.
+    """
+    import os
+    import shutil
+    import subprocess
+
+    tool = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
+    result = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(ROOT / "tests" / "tools" / "install.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not tool.exists():
+        reason = f"gitlab-ci-local could not be installed: {result.stderr.strip()[-300:]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return tool
