@@ -25,11 +25,14 @@ MODULES = [
 ]
 
 
-def git_repo(tmp_path: Path, text: str) -> Path:
-    """A one-commit repository holding the pipeline, as gitlab-ci-local needs."""
+def git_repo(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
+    """A one-commit repository holding the pipeline (and ``files``), as gitlab-ci-local needs."""
     repo = tmp_path / "repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     (repo / ".gitlab-ci.yml").write_text(text, encoding="utf-8")
+    for name, content in (files or {}).items():
+        (repo / name).write_text(content, encoding="utf-8")
+        (repo / name).chmod(0o755)
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",

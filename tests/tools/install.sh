@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs the pinned third-party tools the tests use into .tools/ (idempotent, no root needed).
-#   gitlab-ci-local 4.73.0 — an independent implementation of GitLab CI (4.74+ needs Node 22).
+# Installs the third-party tools the tests use, when missing (idempotent):
+#   gitlab-ci-local 4.73.0 into .tools/ — an independent implementation of GitLab CI
+#     (4.74+ needs Node 22);
+#   rsync from Debian (gitlab-ci-local copies the work tree with it), when running as root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if ! command -v rsync >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >&2
+  else
+    echo "rsync is missing (as root: apt-get install rsync)" >&2
+  fi
+fi
 GCL_VERSION=4.73.0
 installed=.tools/node_modules/gitlab-ci-local/package.json
 if [ -f "$installed" ] && grep -q "\"version\": \"$GCL_VERSION\"" "$installed"; then
