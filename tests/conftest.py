@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,16 +23,39 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def git_repo(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
+    """A one-commit repository holding the pipeline (and ``files``), as gitlab-ci-local needs."""
+    repo = tmp_path / "repo"
+    repo.mkdir(parents=True)
+    (repo / ".gitlab-ci.yml").write_text(text, encoding="utf-8")
+    for name, content in (files or {}).items():
+        (repo / name).write_text(content, encoding="utf-8")
+        (repo / name).chmod(0o755)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "https://gitlab.example.com/group/app.git"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "pipeline"],
+        # rules:changes compares with the default branch of the remote: make it exist.
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+    ):
+        subprocess.run([shutil.which("git") or "git", *args], cwd=repo, env=env, check=True)
+    return repo
+
+
 @pytest.fixture(scope="session")
 def gitlab_ci_local() -> Path:
     """gitlab-ci-local, installed (pinned) by tests/tools/install.sh when missing.
 
     In CI a missing tool fails the run; elsewhere the tests that need it are skipped, saying why.
     """
-    import os
-    import shutil
-    import subprocess
-
     tool = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
     result = subprocess.run(
         [shutil.which("bash") or "/bin/bash", str(ROOT / "tests" / "tools" / "install.sh")],

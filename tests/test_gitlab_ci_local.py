@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, git_repo
 from gitlabci_dsl import load_yaml
 from gitlabci_dsl.project import compile_module, discover, load_config
 
-GIT = shutil.which("git") or "git"
 CONFIG = load_config(ROOT)
 # every_keyword.py includes remote, project, template and component files, which cannot be
 # fetched offline; it is checked against GitLab's schema instead (tests/test_schema.py).
@@ -23,33 +20,6 @@ MODULES = [
     for m in discover(CONFIG) + discover(CONFIG, [ROOT / "docs" / "examples"])
     if m.name != "every_keyword.py"
 ]
-
-
-def git_repo(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
-    """A one-commit repository holding the pipeline (and ``files``), as gitlab-ci-local needs."""
-    repo = tmp_path / "repo"
-    repo.mkdir(parents=True)
-    (repo / ".gitlab-ci.yml").write_text(text, encoding="utf-8")
-    for name, content in (files or {}).items():
-        (repo / name).write_text(content, encoding="utf-8")
-        (repo / name).chmod(0o755)
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["remote", "add", "origin", "https://gitlab.example.com/group/app.git"],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "pipeline"],
-        # rules:changes compares with the default branch of the remote: make it exist.
-        ["update-ref", "refs/remotes/origin/main", "HEAD"],
-    ):
-        subprocess.run([GIT, *args], cwd=repo, env=env, check=True)
-    return repo
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.relative_to(ROOT).as_posix() for m in MODULES])

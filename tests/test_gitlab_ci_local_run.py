@@ -13,9 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_gitlab_ci_local import git_repo
 
-from conftest import ROOT
+from conftest import ROOT, git_repo
 from gitlabci_dsl.project import compile_module, load_config
 
 # Records its name and arguments; `login` also records standard input. With SHIM_FINDINGS=1 a
