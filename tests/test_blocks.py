@@ -42,6 +42,29 @@ def run_sh(script: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+RECORDER = '#!/bin/sh\necho "$*" >> {log}\ncat > /dev/null\n'
+"""A fake tool that records its arguments (and swallows standard input)."""
+
+
+def run_with_fake(
+    tmp_path: Path, tool: str, fake: str, script: str, env: dict[str, str]
+) -> tuple[str, list[str]]:
+    """Run ``script`` under sh with a fake ``tool`` first on PATH (``{log}`` in ``fake`` is the
+    call log); return standard output and the logged lines."""
+    log = tmp_path / "log"
+    path = tmp_path / tool
+    path.write_text(fake.format(log=log), encoding="utf-8")
+    path.chmod(0o755)
+    result = subprocess.run(
+        [SH, "-ec", script],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout, log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
 # --- image references -----------------------------------------------------------------------------
 
 
@@ -147,23 +170,15 @@ def test_logins_pass_the_secret_on_stdin(registry: Registry, expected: str) -> N
 
 def test_login_really_reads_stdin(tmp_path: Path) -> None:
     """Run the rendered login with a recording `docker`: the password arrives on stdin only."""
-    log = tmp_path / "log"
-    fake = tmp_path / "docker"
-    fake.write_text(
-        f'#!/bin/sh\necho "argv: $*" >> {log}\necho "stdin: $(cat)" >> {log}\n', encoding="utf-8"
-    )
-    fake.chmod(0o755)
     env = {
         "CI_REGISTRY_PASSWORD": "s3cr3t",
         "CI_REGISTRY_USER": "gitlab-ci-token",
         "CI_REGISTRY": "r.example",
     }
-    subprocess.run(
-        [SH, "-ec", Registry.gitlab().docker_login()],
-        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
-        check=True,
+    fake = '#!/bin/sh\necho "argv: $*" >> {log}\necho "stdin: $(cat)" >> {log}\n'
+    _, (argv, stdin) = run_with_fake(
+        tmp_path, "docker", fake, Registry.gitlab().docker_login(), env
     )
-    argv, stdin = log.read_text(encoding="utf-8").splitlines()
     assert argv == "argv: login --username gitlab-ci-token --password-stdin r.example"
     assert stdin == "stdin: s3cr3t"
 
@@ -451,10 +466,6 @@ def test_mirror_daemonless_copy_really_runs(tmp_path: Path) -> None:
             stages=["publish"], jobs=[Mirror(source="$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA").job()]
         )
     )["mirror"]
-    log = tmp_path / "log"
-    fake = tmp_path / "skopeo"
-    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat > /dev/null\n', encoding="utf-8")
-    fake.chmod(0o755)
     env = {
         "CI_REGISTRY_IMAGE": "registry.example.com/g/app",
         "CI_COMMIT_SHA": SHA,
@@ -468,10 +479,8 @@ def test_mirror_daemonless_copy_really_runs(tmp_path: Path) -> None:
         "TARGET": "mirror.example.com/app",
     }
     script = "\n".join([*job["before_script"], *job["script"]])
-    subprocess.run(
-        [SH, "-ec", script], env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env}, check=True
-    )
-    assert log.read_text(encoding="utf-8").splitlines() == [
+    _, calls = run_with_fake(tmp_path, "skopeo", RECORDER, script, env)
+    assert calls == [
         "login --username u --password-stdin registry.example.com",
         "login --username m --password-stdin mirror.example.com",
         f"copy --all docker://registry.example.com/g/app:{SHA} docker://mirror.example.com/app:{SHA}",
@@ -528,22 +537,14 @@ def test_pull_secret_never_puts_the_token_on_a_command_line(tmp_path: Path) -> N
     job = to_dict(Pipeline(stages=["deploy"], jobs=[PullSecret(namespace="shop").job()]))[
         "registry-pull-secret"
     ]
-    log = tmp_path / "log"
-    kubectl = tmp_path / "kubectl"
-    kubectl.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat > /dev/null\n', encoding="utf-8")
-    kubectl.chmod(0o755)
     env = {
         "CI_DEPLOY_USER": "gitlab+deploy-token-1",
         "CI_DEPLOY_PASSWORD": "tok3n",
         "CI_REGISTRY": "registry.example.com",
         "CI_BUILDS_DIR": str(tmp_path),
     }
-    subprocess.run(
-        [SH, "-ec", "\n".join(job["script"])],
-        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
-        check=True,
-    )
-    calls = log.read_text(encoding="utf-8")
+    _, lines = run_with_fake(tmp_path, "kubectl", RECORDER, "\n".join(job["script"]), env)
+    calls = "\n".join(lines)
     assert "tok3n" not in calls
     assert "create secret generic gitlab-registry --type=kubernetes.io/dockerconfigjson" in calls
     assert "--dry-run=client --output yaml" in calls
@@ -578,22 +579,12 @@ esac
 
 
 def run_cleanup_job(tmp_path: Path, job: dict[str, Any]) -> list[str]:
-    log = tmp_path / "log"
-    curl = tmp_path / "curl"
-    curl.write_text(FAKE_CURL.format(log=log), encoding="utf-8")
-    curl.chmod(0o755)
     env = {
         "API": "https://gitlab.example.com/api/v4/projects/9/registry/repositories",
         "GITLAB_API_TOKEN": "glpat-s3cret",
     }
-    out = subprocess.run(
-        [SH, "-ec", "\n".join(job["script"])],
-        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [*log.read_text(encoding="utf-8").splitlines(), *out.stdout.splitlines()]
+    out, calls = run_with_fake(tmp_path, "curl", FAKE_CURL, "\n".join(job["script"]), env)
+    return [*calls, *out.splitlines()]
 
 
 def test_registry_cleanup_calls_gitlabs_bulk_delete_per_repository(tmp_path: Path) -> None:
@@ -677,10 +668,6 @@ def test_registry_debug_checks_each_step_without_echoing_secrets(tmp_path: Path)
     from gitlabci_dsl import RegistryDebug
 
     job = to_dict(Pipeline(stages=["build"], jobs=[RegistryDebug().job()]))["registry-debug"]
-    log = tmp_path / "log"
-    curl = tmp_path / "curl"
-    curl.write_text(FAKE_REGISTRY_CURL.format(log=log, digest="a" * 64), encoding="utf-8")
-    curl.chmod(0o755)
     env = {
         "CI_REGISTRY": "registry.example.com",
         "CI_REGISTRY_IMAGE": "registry.example.com/g/app",
@@ -688,21 +675,15 @@ def test_registry_debug_checks_each_step_without_echoing_secrets(tmp_path: Path)
         "CI_REGISTRY_PASSWORD": "pa55",
         "CI_SERVER_URL": "https://gitlab.example.com",
     }
-    result = subprocess.run(
-        [SH, "-ec", "\n".join(job["script"])],
-        env={"PATH": f"{tmp_path}:{os.environ['PATH']}", **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.splitlines() == [
+    fake = FAKE_REGISTRY_CURL.replace("{digest}", "a" * 64)
+    out, calls = run_with_fake(tmp_path, "curl", fake, "\n".join(job["script"]), env)
+    assert out.splitlines() == [
         "GET https://registry.example.com/v2/ -> HTTP 401",
         "authentication: ok",
         '{"name":"g/app","tags":["latest","0123abcd"]}',
         "content-type: application/vnd.oci.image.index.v1+json",
         "docker-content-digest: sha256:" + "a" * 64,
     ]
-    calls = log.read_text(encoding="utf-8").splitlines()
     argv = [c for c in calls if not c.startswith("stdin: ")]
     assert not any("pa55" in c or "t0k3n" in c for c in argv)
     assert 'stdin: user = "gitlab-ci-token:pa55"' in calls
