@@ -112,8 +112,13 @@ def iter_documents(pipeline: Pipeline) -> list[Iterator[tuple[str, Any]]]:
     validate(pipeline)
     documents = [_body(pipeline)]
     if pipeline.spec is not None:
-        documents.insert(0, iter([("spec", _value(pipeline.spec))]))
+        documents.insert(0, _spec(pipeline.spec))
     return documents
+
+
+def _spec(spec: Any) -> Iterator[tuple[str, Any]]:
+    # A generator, so to_dict (which only wants the body) never compiles the header.
+    yield "spec", _value(spec)
 
 
 def _body(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:

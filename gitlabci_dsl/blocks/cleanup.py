@@ -26,6 +26,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
+from .registry import is_variable
 
 __all__ = ["CURL_IMAGE", "CleanupPolicy", "RegistryCleanup"]
 
@@ -35,12 +36,11 @@ CURL_IMAGE = "curlimages/curl:8.11.1"
 SCHEDULED = f'{ci.PIPELINE_SOURCE} == "schedule"'
 
 _OLDER_THAN = re.compile(r"[0-9]+(?:h|d|w|month|months|y|year|years)")
-_TOKEN = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 _CADENCES = ("1d", "7d", "14d", "1month", "3month")
 
 
 def _token(inst: Any, attr: Any, value: Any) -> None:
-    if not _TOKEN.fullmatch(value):
+    if not is_variable(value):
         raise ValidationError(
             f"{type(inst).__name__}: token={value!r} must be a CI/CD variable reference such as "
             "'$GITLAB_API_TOKEN' (a project access token with the api scope), never the token"

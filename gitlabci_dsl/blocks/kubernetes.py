@@ -16,7 +16,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
-from .registry import ImageRef, Registry, auth_config
+from .registry import ImageRef, Registry, auth_config, is_variable
 
 __all__ = ["KUBECTL_IMAGE", "KubeDeploy", "PullSecret", "image_pull_secrets"]
 
@@ -25,11 +25,10 @@ KUBECTL_IMAGE = "alpine/k8s:1.31.4"
 
 # Kubernetes object names: DNS-1123 labels (deployment, container and secret names).
 _NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
-_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
 def _k8s_name(inst: Node, attr: attrs.Attribute[str], value: str) -> None:
-    if not _NAME.fullmatch(value) and not _VARIABLE.fullmatch(value):
+    if not _NAME.fullmatch(value) and not is_variable(value):
         raise ValidationError(
             f"{type(inst).__name__}: {attr.name}={value!r} must be a Kubernetes name: lowercase "
             "letters, digits and '-', at most 63 characters, or a $VARIABLE"

@@ -22,9 +22,8 @@ __all__ = ["ImageRef", "Registry", "RegistryKind"]
 
 DOCS = "https://docs.gitlab.com/user/packages/container_registry/"
 
-# Variable references ($NAME, ${NAME}) stand for text chosen at run time: they are checked as if
-# they were one ordinary character, valid anywhere.
-_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+# A CI/CD variable reference, $NAME or ${NAME}; the name is group 1 or 2. Shared by the blocks.
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _DOMAIN = re.compile(
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
 )
@@ -34,8 +33,15 @@ _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
 
 
+def is_variable(text: str) -> bool:
+    """True when ``text`` is exactly one variable reference (``$NAME`` or ``${NAME}``)."""
+    return VARIABLE.fullmatch(text) is not None
+
+
 def _opaque(text: str) -> str:
-    return _VARIABLE.sub("x", text)
+    # Variable references stand for text chosen at run time: they are checked as if they were
+    # one ordinary character, valid anywhere.
+    return VARIABLE.sub("x", text)
 
 
 def _bad(text: str, problem: str) -> ValidationError:
@@ -132,7 +138,7 @@ RegistryKind = Literal["gitlab", "deploy-token", "job-token", "dockerhub", "ecr"
 
 
 def _variable(inst: Registry, field: str, value: str | None) -> None:
-    if value is not None and not _VARIABLE.fullmatch(value):
+    if value is not None and not is_variable(value):
         raise ValidationError(
             f"Registry({inst.kind!r}): {field}={value!r} must be a CI/CD variable reference such "
             f"as '$REGISTRY_PASSWORD', never the secret itself: store it as a masked variable. "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import attrs
@@ -10,12 +9,9 @@ import attrs
 from .. import ci
 from ..errors import ValidationError
 from ..model._base import Node, checked
+from .registry import VARIABLE
 
 __all__ = ["TagStrategy"]
-
-_VARIABLE = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)"
-)  # $NAME, ${NAME}
 
 
 def _custom(inst: TagStrategy, attr: object, value: Sequence[str]) -> None:
@@ -81,7 +77,7 @@ class TagStrategy(Node):
         """The tags the shell lines produce for these CI variables (for tests and ``explain``)."""
 
         def value(text: str) -> str:
-            return _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), ""), text)
+            return VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), ""), text)
 
         branch = variables.get("CI_COMMIT_BRANCH", "")
         tags = [value(self.primary)] + [value(t) for t in self.custom if t != self.primary]
