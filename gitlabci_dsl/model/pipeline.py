@@ -18,7 +18,6 @@ from ._base import (
     fail,
     mapping,
     of,
-    pattern,
     seq,
     sized_str,
 )
@@ -261,10 +260,7 @@ class Pipeline(Node):
     )
     source: str | None = attrs.field(
         default=attrs.Factory(_caller_module),
-        # It is written into the header comment: a line break would end the comment.
-        validator=pattern(
-            r"[^\r\n\x85\u2028\u2029]{1,200}", "must be a module name on one line", ""
-        ),
+        validator=_source,
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
