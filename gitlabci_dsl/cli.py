@@ -1,7 +1,7 @@
 """The ``gitlabci-dsl`` command line.
 
 Exit codes: 0 success; 1 a pipeline is invalid or (with ``--check``) a generated file is stale;
-2 usage error (unknown option, missing file).
+2 usage error (unknown option, a path that does not exist).
 """
 
 # No ``from __future__ import annotations`` here: typer reads the command signatures at every
@@ -76,8 +76,19 @@ def compile_(
     or a file is stale (--check), 2 on usage errors.
     """
     from .errors import GitlabCIDSLError
-    from .project import compile_module, current_text, discover, find_root, load_config, write_all
+    from .project import (
+        compile_module,
+        current_text,
+        discover,
+        display_path,
+        find_root,
+        load_config,
+        write_all,
+    )
 
+    missing = [str(path) for path in paths or () if not path.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}", code=2)
     try:
         config = load_config(find_root(Path.cwd()))
         modules = discover(config, paths or ())
@@ -110,7 +121,7 @@ def compile_(
     if check or diff:
         for target, old in stale:
             state = "missing" if old is None else "stale"
-            typer.echo(f"{state}: {_rel(target.output, config.root)}", err=check)
+            typer.echo(f"{state}: {display_path(target.output, config.root)}", err=check)
         if check and stale:
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
@@ -121,19 +132,20 @@ def compile_(
     changed = {id(t) for t, _ in stale}
     for target in targets:
         state = "written" if id(target) in changed else "unchanged"
-        typer.echo(f"{state}: {_rel(target.output, config.root)}")
+        typer.echo(f"{state}: {display_path(target.output, config.root)}")
 
 
 def _check_unique(targets: "list[Target]", root: Path) -> None:
     from .errors import LoadError
+    from .project import display_path
 
     seen: dict[Path, Path] = {}
     for target in targets:
         output, module = target.output, target.module
         if output in seen:
             raise LoadError(
-                f"{_rel(module, root)} and {_rel(seen[output], root)} both write "
-                f"{_rel(output, root)}; set a different module-level 'output' in one of them"
+                f"{display_path(module, root)} and {display_path(seen[output], root)} both write "
+                f"{display_path(output, root)}; set a different module-level 'output' in one of them"
             )
         seen[output] = module
 
@@ -141,8 +153,10 @@ def _check_unique(targets: "list[Target]", root: Path) -> None:
 def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
     import difflib
 
+    from .project import display_path
+
     for target, old in stale:
-        name = _rel(target.output, root)
+        name = display_path(target.output, root)
         new = target.text
         sys.stdout.writelines(
             difflib.unified_diff(
@@ -154,18 +168,6 @@ def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
         )
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}".replace("\n", "\nerror: "), err=True)
-    raise typer.Exit(1)
-
-
-def main() -> None:
-    """Entry point of the ``gitlabci-dsl`` console script."""
-    app()
+    raise typer.Exit(code)

@@ -27,6 +27,7 @@ __all__ = [
     "Target",
     "compile_module",
     "discover",
+    "display_path",
     "find_root",
     "load_config",
     "load_pipeline",
@@ -133,9 +134,8 @@ def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
 
 def module_name(path: Path, root: Path) -> str:
     """``pipelines/app.py`` → ``pipelines.app``: the name the module is imported under."""
-    try:
-        rel = path.resolve().relative_to(root)
-    except ValueError:
+    rel = _relative(path, root)
+    if rel is None:
         return path.stem
     return ".".join(rel.with_suffix("").parts)
 
@@ -145,7 +145,7 @@ def output_path(path: Path, config: Config, module: types.ModuleType | None = No
     override = getattr(module, "output", None) if module is not None else None
     if override is not None and not isinstance(override, str):
         raise LoadError(
-            f"{_rel(path, config.root)}: module-level 'output' must be a path string such as "
+            f"{display_path(path, config.root)}: module-level 'output' must be a path string such as "
             f"'.gitlab/ci/{path.stem}.yml', not {type(override).__name__}"
         )
     chosen = override or config.outputs.get(path.stem)
@@ -172,7 +172,7 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
     Every failure is a :class:`LoadError` whose message names the module and, for an exception
     in the user's code, the user's own line rather than gitlabci-dsl's traceback.
     """
-    rel = _rel(path, config.root)
+    rel = display_path(path, config.root)
     name = module_name(path, config.root)
     if not path.is_file():
         raise LoadError(f"{rel}: cannot read: no such file")
@@ -187,7 +187,7 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
         with _importable(path, config.root):
             spec.loader.exec_module(module)
     except SyntaxError as exc:
-        file = _rel(Path(exc.filename), config.root) if exc.filename else rel
+        file = display_path(Path(exc.filename), config.root) if exc.filename else rel
         where = f"{file}:{exc.lineno}:{exc.offset}" if exc.lineno else file
         raise LoadError(f"{where}: syntax error: {exc.msg}") from None
     except GitlabCIDSLError as exc:
@@ -226,7 +226,7 @@ def _user_frame(exc: BaseException, root: Path, fallback: str) -> str:
         if not file.is_absolute() or _PACKAGE_DIR in file.parents:
             continue
         if root in file.parents:
-            where = f"{_rel(file, root)}:{frame.lineno}"
+            where = f"{display_path(file, root)}:{frame.lineno}"
     return where
 
 
@@ -235,7 +235,7 @@ def compile_module(path: Path, config: Config) -> Target:
     from .emitter import to_yaml
 
     pipeline, module = load_pipeline(path, config)
-    rel = _rel(path, config.root)
+    rel = display_path(path, config.root)
     name = module_name(path, config.root)
     if pipeline.source != name:
         # Built by a factory in a helper module: the header names the module compiled, which
@@ -286,8 +286,24 @@ def write_all(targets: Sequence[Target]) -> None:
                 os.unlink(tmp)  # noqa: PTH108
 
 
-def _rel(path: Path, root: Path) -> str:
+def _relative(path: Path, root: Path) -> Path | None:
+    """``path`` relative to the (resolved) ``root``, or None when it lies outside.
+
+    Paths already absolute under ``root`` (all that ``discover`` returns) are taken as they
+    are: resolving costs a system call per path component, several times per module.
+    """
+    if path.is_absolute() and ".." not in path.parts:
+        try:
+            return path.relative_to(root)
+        except ValueError:
+            pass
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return path.resolve().relative_to(root)
     except ValueError:
-        return str(path)
+        return None
+
+
+def display_path(path: Path, root: Path) -> str:
+    """How messages show ``path``: relative to the project root when inside it."""
+    rel = _relative(path, root)
+    return str(path) if rel is None else rel.as_posix()

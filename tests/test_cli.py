@@ -259,11 +259,15 @@ def test_usage_errors_exit_2(project: Path) -> None:
     assert run("frobnicate")[0] == 2
 
 
-def test_missing_path_is_an_error(project: Path) -> None:
-    """A path that is not a module or folder says so."""
+def test_missing_path_is_a_usage_error(project: Path) -> None:
+    """A path that does not exist is a usage error (exit 2); one that is not a module says so."""
     code, _, err = run("compile", "nope.py")
+    assert code == 2
+    assert "no such file or folder: nope.py" in err
+    (project / "notes.txt").write_text("", encoding="utf-8")
+    code, _, err = run("compile", "notes.txt")
     assert code == 1
-    assert "nope.py: not a pipeline module" in err
+    assert "notes.txt: not a pipeline module" in err
 
 
 def test_help_and_version() -> None:
@@ -329,3 +333,30 @@ def test_repository_pipelines_are_up_to_date() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_process_exit_status_and_output_survive_the_fast_exit(tmp_path: Path) -> None:
+    """The console entry point ends without interpreter teardown: exit statuses are still
+    0/1/2 and everything printed reaches the pipe, even a large --stdout."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n', encoding="utf-8")
+    (tmp_path / "pipelines").mkdir()
+    jobs = ", ".join(f'Job("j{i}", script=["echo {i}"])' for i in range(2000))
+    (tmp_path / "pipelines" / "main.py").write_text(
+        f"from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[{jobs}])\n",
+        encoding="utf-8",
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "gitlabci_dsl", *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env=_env(), capture_output=True, text=True, check=False
+        )
+
+    result = cli("compile", "--stdout")
+    assert result.returncode == 0
+    assert result.stdout.count("\nj") == 2000
+    assert result.stdout.endswith("  - echo 1999\n")
+    assert cli("compile", "--check").returncode == 1  # .gitlab-ci.yml not written yet
+    assert cli("compile").returncode == 0
+    assert cli("compile", "--check").returncode == 0
+    assert cli("compile", "--frobnicate").returncode == 2
