@@ -531,28 +531,40 @@ def test_kube_deploy_sets_the_image_and_waits() -> None:
 
 
 def test_pull_secret_never_puts_the_token_on_a_command_line(tmp_path: Path) -> None:
-    """The secret is created from a file written by printf; kubectl never sees the token."""
+    """The secret is created from a private temporary file written by printf and removed when
+    the shell exits; kubectl never sees the token."""
     from gitlabci_dsl import PullSecret
 
     job = to_dict(Pipeline(stages=["deploy"], jobs=[PullSecret(namespace="shop").job()]))[
         "registry-pull-secret"
     ]
+    temp = tmp_path / "temp"
+    temp.mkdir()
     env = {
         "CI_DEPLOY_USER": "gitlab+deploy-token-1",
         "CI_DEPLOY_PASSWORD": "tok3n",
         "CI_REGISTRY": "registry.example.com",
-        "CI_BUILDS_DIR": str(tmp_path),
+        "TMPDIR": str(temp),
     }
-    _, lines = run_with_fake(tmp_path, "kubectl", RECORDER, "\n".join(job["script"]), env)
+    # The fake kubectl keeps a copy of the file it is given, with its permissions.
+    keeper = (
+        '#!/bin/sh\necho "$*" >> {log}\n'
+        'for a in "$@"; do case "$a" in --from-file=*) f="${{a#*=*=}}";'
+        ' cp -p "$f" "$(dirname {log})/seen.json";; esac; done\ncat > /dev/null\n'
+    )
+    _, lines = run_with_fake(tmp_path, "kubectl", keeper, "\n".join(job["script"]), env)
     calls = "\n".join(lines)
     assert "tok3n" not in calls
     assert "create secret generic gitlab-registry --type=kubernetes.io/dockerconfigjson" in calls
     assert "--dry-run=client --output yaml" in calls
     assert "apply -f -" in calls
-    config = json.loads((tmp_path / ".dockerconfigjson").read_text(encoding="utf-8"))
+    seen = tmp_path / "seen.json"
+    assert seen.stat().st_mode & 0o777 == 0o600
+    config = json.loads(seen.read_text(encoding="utf-8"))
     auth = config["auths"]["registry.example.com"]["auth"]
     assert base64.b64decode(auth).decode() == "gitlab+deploy-token-1:tok3n"
-    assert job["after_script"] == ['rm -f "$CI_BUILDS_DIR/.dockerconfigjson"']
+    assert list(temp.iterdir()) == []  # removed when the job's shell exited
+    assert "after_script" not in job
     with pytest.raises(ValidationError, match="IAM role"):
         PullSecret(registry=Registry.ecr())
 

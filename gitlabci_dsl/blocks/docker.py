@@ -166,7 +166,7 @@ class DockerBuild(Node):
             needs=self.needs,
             rules=self.rules,
             parallel=self.parallel,
-            before_script=[self.registry.docker_login()],
+            before_script=[*self.registry.login_setup(), self.registry.docker_login()],
             script=self._script(),
         )
 

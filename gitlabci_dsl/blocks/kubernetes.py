@@ -111,7 +111,8 @@ class PullSecret(Node):
 
     The article passes ``--docker-password=$CI_DEPLOY_PASSWORD`` to ``kubectl create secret``,
     which puts the token in the process list. This job writes the ``.dockerconfigjson`` with
-    ``printf`` (a shell builtin) and creates the secret from that file:
+    ``printf`` (a shell builtin) to a private temporary file, removed when the job's shell exits,
+    and creates the secret from it:
     ``kubectl create secret generic <name> --type=kubernetes.io/dockerconfigjson
     --from-file=.dockerconfigjson=… --dry-run=client -o yaml | kubectl apply -f -``.
     Reference it from manifests with :func:`image_pull_secrets`.
@@ -129,8 +130,13 @@ class PullSecret(Node):
 
     def job(self) -> Job:
         """The job that creates or updates the secret."""
-        config = '"$CI_BUILDS_DIR/.dockerconfigjson"'
-        script = [auth_config([self.registry], config)]
+        # A private temporary file (mktemp creates it 0600), removed when the job's shell
+        # exits: on a shell runner the builds folder is shared by every job of the host.
+        config = '"$DOCKER_CONFIG_JSON"'
+        script = [
+            "DOCKER_CONFIG_JSON=$(mktemp)\n"
+            f"trap 'rm -f {config}' EXIT\n" + auth_config([self.registry], config)
+        ]
         if self.context is not None:
             script.append(f'kubectl config use-context "{self.context}"')
         create = command(
@@ -149,7 +155,6 @@ class PullSecret(Node):
             needs=self.needs,
             rules=self.rules,
             script=script,
-            after_script=[f"rm -f {config}"],
         )
 
 

@@ -62,6 +62,12 @@ class Mirror(Node):
 
     def _check(self) -> None:
         ImageRef.parse(str(self.source))
+        ecr = "ecr" in (self.source_registry.kind, self.target_registry.kind)
+        if ecr and self.tool != "docker":
+            raise ValidationError(
+                f"Mirror {self.name!r}: tool={self.tool!r} cannot log in to Amazon ECR (its image "
+                "has no AWS CLI); use tool='docker', whose image installs it"
+            )
         if self.on not in ("tags", "always"):
             raise ValidationError(
                 f"Mirror {self.name!r}: on={self.on!r} must be 'tags' or 'always'"
@@ -79,7 +85,9 @@ class Mirror(Node):
         if self.tool == "docker":
             script.append(f'docker pull "{source}"')
         script.append(f"for tag in $TAGS; do\n  {copy}\ndone")
+        setup = [*self.source_registry.login_setup(), *self.target_registry.login_setup()]
         logins = [
+            *dict.fromkeys(setup),
             self.source_registry.docker_login(self.tool),
             self.target_registry.docker_login(self.tool),
         ]

@@ -236,6 +236,37 @@ class Registry(Node):
         """Any registry with user and password variables (``$MIRROR_USER``/``$MIRROR_PASSWORD``)."""
         return cls(kind="basic", host=host, user=user, password=password)
 
+    def runner_auth(self) -> dict[str, str]:
+        """``DOCKER_AUTH_CONFIG`` for a job whose ``image:`` or ``services:`` come from this
+        registry: ``Job(image=..., variables=registry.runner_auth())``.
+
+        The runner pulls a job's images before its script starts, so a ``docker login`` in
+        ``before_script`` (the article's "Cross-Project Image Access") never applies to them.
+        The runner reads ``DOCKER_AUTH_CONFIG`` instead, after expanding the variables in it:
+        only references to the credentials are written here, never their values. Amazon ECR
+        uses the runner host's ``docker-credential-ecr-login`` helper.
+        See https://docs.gitlab.com/ci/docker/using_docker_images/#access-an-image-from-a-private-container-registry
+        """
+        if self.kind == "gar":
+            raise ValidationError(
+                "Registry('gar'): the runner cannot read a key file when it pulls job images; "
+                "store the DOCKER_AUTH_CONFIG JSON for Artifact Registry as a CI/CD variable, or "
+                "use Registry.basic(host=..., user='_json_key_base64', password='$GAR_KEY_BASE64')"
+            )
+        host = _json_string(self.host)
+        if self.kind == "ecr":
+            return {"DOCKER_AUTH_CONFIG": f'{{"credHelpers":{{{host}:"ecr-login"}}}}'}
+        if self.kind == "dockerhub":
+            host = '"https://index.docker.io/v1/"'  # the key Docker Hub credentials go under
+        user, password = _json_string(self.user or ""), _json_string(self.password or "")
+        auth = f'{{"auths":{{{host}:{{"username":{user},"password":{password}}}}}}}'
+        return {"DOCKER_AUTH_CONFIG": auth}
+
+    def login_setup(self) -> list[str]:
+        """Shell lines installing what :meth:`docker_login` needs in an Alpine-based image such
+        as ``docker:<version>``: the AWS CLI for Amazon ECR, nothing for the others."""
+        return ["apk add --no-cache aws-cli"] if self.kind == "ecr" else []
+
     def secret_to_stdout(self) -> str:
         """A shell command that writes the registry password to standard output.
 
@@ -254,6 +285,13 @@ class Registry(Node):
             tool
         ]
         return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'
+
+
+def _json_string(text: str) -> str:
+    """``text`` as a JSON string (host names, user names and ``$VARIABLE`` references)."""
+    if any(ord(c) < 0x20 for c in text):
+        raise ValidationError(f"Registry: {text!r} holds a control character")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def auth_config(registries: Sequence[Registry], path: str) -> str:
