@@ -6,6 +6,7 @@ import re
 import types
 
 import attrs
+import pytest
 
 import gitlabci_dsl as g
 from conftest import ROOT
@@ -70,16 +71,33 @@ def test_readme_lists_the_cli_options() -> None:
             assert option in README, option
 
 
-def test_blocks_page_shows_the_real_examples_and_output() -> None:
-    """docs/blocks.md quotes each example module and exactly the YAML it compiles to."""
+BLOCK_PAGES = sorted((ROOT / "docs" / "blocks").glob("*.md"))
+
+
+@pytest.mark.parametrize("page", [p.name for p in BLOCK_PAGES if p.name != "README.md"])
+def test_block_page_quotes_its_example_and_the_committed_yaml(page: str) -> None:
+    """Each block page quotes a pipelines/ module verbatim and exactly the YAML it compiles
+    to, which is also the committed .gitlab/ci file."""
     from gitlabci_dsl.project import compile_module, load_config
 
-    text = (ROOT / "docs" / "blocks.md").read_text(encoding="utf-8")
-    sources, outputs = blocks(text, "python"), blocks(text, "yaml")
-    names = re.findall(r"`docs/examples/(\w+)\.py`:", text)
-    assert len(names) == len(sources) == len(outputs) >= 4
-    config = load_config(ROOT)
-    for name, source, output in zip(names, sources, outputs, strict=True):
-        path = ROOT / "docs" / "examples" / f"{name}.py"
-        assert source == path.read_text(encoding="utf-8")
-        assert output == compile_module(path, config).text
+    text = (ROOT / "docs" / "blocks" / page).read_text(encoding="utf-8")
+    quoted = re.findall(r"`pipelines/(\w+)\.py`:\n\n```python\n(.*?)```", text, re.S)
+    compiled = re.findall(r"Compiles to `(\.gitlab/ci/\w+\.yml)`:\n\n```yaml\n(.*?)```", text, re.S)
+    assert len(quoted) == len(compiled) == 1
+    (name, source), (output, yaml_text) = quoted[0], compiled[0]
+    path = ROOT / "pipelines" / f"{name}.py"
+    assert source == path.read_text(encoding="utf-8")
+    target = compile_module(path, load_config(ROOT))
+    assert target.output == ROOT / output
+    assert yaml_text == target.text == (ROOT / output).read_text(encoding="utf-8")
+
+
+def test_every_example_has_a_block_page_listed_in_the_index() -> None:
+    """Each pipelines/ example (all but this repository's own main.py) has a page, and the
+    index links every page."""
+    pages = {p.name: p.read_text(encoding="utf-8") for p in BLOCK_PAGES}
+    index = pages.pop("README.md")
+    shown = {m for text in pages.values() for m in re.findall(r"`pipelines/(\w+)\.py`:", text)}
+    examples = {p.stem for p in (ROOT / "pipelines").glob("*.py")} - {"main"}
+    assert shown == examples
+    assert set(re.findall(r"\]\((\w[\w-]*\.md)\)", index)) == set(pages)
