@@ -101,3 +101,13 @@ def test_every_example_has_a_block_page_listed_in_the_index() -> None:
     examples = {p.stem for p in (ROOT / "pipelines").glob("*.py")} - {"main"}
     assert shown == examples
     assert set(re.findall(r"\]\((\w[\w-]*\.md)\)", index)) == set(pages)
+
+
+def test_block_index_shows_the_current_line_counts() -> None:
+    """The Python-vs-YAML line table of docs/blocks/README.md is what the script measures now."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from example_lines import table
+
+    assert table() in (ROOT / "docs" / "blocks" / "README.md").read_text(encoding="utf-8")
