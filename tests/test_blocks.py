@@ -17,6 +17,7 @@ from gitlabci_dsl import (
     ImageRef,
     InlineCache,
     KanikoBuild,
+    Mirror,
     Pipeline,
     Registry,
     RegistryCache,
@@ -129,6 +130,58 @@ def test_unknown_registry_kind() -> None:
     """Only known registry kinds are accepted."""
     with pytest.raises(ValidationError, match="not a known registry kind"):
         Registry(kind="quay", host="quay.io", user="$U", password="$P")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("registry", "expected"),
+    [
+        (
+            Registry.deploy_token(user="$SHARED_USER", password="$SHARED_TOKEN"),
+            {"auths": {"$CI_REGISTRY": {"username": "$SHARED_USER", "password": "$SHARED_TOKEN"}}},
+        ),
+        (
+            Registry.dockerhub(),
+            {
+                "auths": {
+                    "https://index.docker.io/v1/": {
+                        "username": "$DOCKERHUB_USER",
+                        "password": "$DOCKERHUB_TOKEN",
+                    }
+                }
+            },
+        ),
+        (Registry.ecr(host="$ECR"), {"credHelpers": {"$ECR": "ecr-login"}}),
+        (
+            Registry.basic(host="r.example.com", user='od"d\\user', password="$P"),
+            {"auths": {"r.example.com": {"username": 'od"d\\user', "password": "$P"}}},
+        ),
+    ],
+)
+def test_runner_auth_is_docker_auth_config_json_of_variable_references(
+    registry: Registry, expected: dict[str, Any]
+) -> None:
+    """DOCKER_AUTH_CONFIG is valid JSON naming the credential variables (the runner expands
+    them), never their values."""
+    assert json.loads(registry.runner_auth()["DOCKER_AUTH_CONFIG"]) == expected
+
+
+def test_runner_auth_refuses_a_key_file_registry() -> None:
+    """Artifact Registry's key is a file the runner cannot read when it pulls images."""
+    with pytest.raises(ValidationError, match="DOCKER_AUTH_CONFIG"):
+        Registry.gar().runner_auth()
+
+
+def test_ecr_logins_install_the_aws_cli_or_are_refused() -> None:
+    """The docker: image gets the AWS CLI before an ECR login; skopeo/crane mirrors, whose
+    images lack it, are refused with the fix."""
+    build = DockerBuild(image="$ECR_REGISTRY/app", registry=Registry.ecr()).job()
+    setup, login = list(build.before_script or [])
+    assert setup == "apk add --no-cache aws-cli"
+    assert str(login).startswith("aws ecr get-login-password | docker login")
+    with pytest.raises(ValidationError, match="tool='docker'"):
+        Mirror(source="$CI_REGISTRY_IMAGE:1", target_registry=Registry.ecr())
+    mirror = Mirror(source="$CI_REGISTRY_IMAGE:1", target_registry=Registry.ecr(), tool="docker")
+    assert (mirror.job().before_script or [""])[0] == "apk add --no-cache aws-cli"
 
 
 @pytest.mark.parametrize(
