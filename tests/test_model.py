@@ -188,7 +188,7 @@ BAD: list[tuple[str, Callable[[], Any], list[str]]] = [
     ("pipeline jobs", lambda: Pipeline(jobs=["build"]), ["Job objects"]),  # type: ignore[list-item]
     ("pipeline stages empty", lambda: Pipeline(stages=[]), ["must not be empty"]),
     ("pipeline source line break", lambda: Pipeline(source="a\nstages: []"), ["one line"]),
-    ("reference short", lambda: Reference(".x"), ["at least one key"]),
+    ("reference empty", lambda: Reference(), ["give a job or top-level key"]),
     ("extra keys", lambda: Job("j", script=["x"], extra={1: "a"}), ["keys must be strings"]),  # type: ignore[dict-item]
 ]
 
