@@ -67,13 +67,22 @@ def compile_(
         bool,
         typer.Option("--stdout", help="Write nothing; print the generated YAML instead."),
     ] = False,
+    no_validate: Annotated[
+        bool,
+        typer.Option(
+            "--no-validate",
+            help="Skip GitLab's schema (the checks GitLab runs when it creates a pipeline "
+            "always run).",
+        ),
+    ] = False,
 ) -> None:
     """Compile pipeline modules to YAML: pipelines/main.py -> .gitlab-ci.yml,
     pipelines/NAME.py -> .gitlab/ci/NAME.yml (a module-level 'output' or
     [tool.gitlabci-dsl.outputs] overrides). Each module defines a module-level 'pipeline'.
 
-    If any module fails, nothing is written. Exit 0 on success, 1 when a pipeline is invalid
-    or a file is stale (--check), 2 on usage errors.
+    The YAML is checked against GitLab's schema (unless --no-validate) and the checks GitLab
+    runs when it creates a pipeline. If any module fails, nothing is written. Exit 0 on
+    success, 1 when a pipeline is invalid or a file is stale (--check), 2 on usage errors.
     """
     from .errors import GitlabCIDSLError
     from .project import (
@@ -104,6 +113,7 @@ def compile_(
         if errors:
             _fail("\n".join(errors))
         _check_unique(targets, config.root)
+        _check_output(targets, config.root, schema=not no_validate)
     except GitlabCIDSLError as exc:
         _fail(str(exc))
 
@@ -133,6 +143,104 @@ def compile_(
     for target in targets:
         state = "written" if id(target) in changed else "unchanged"
         typer.echo(f"{state}: {display_path(target.output, config.root)}")
+
+
+@app.command("lint")
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="GitLab CI YAML files, or folders of them (*.yml, *.yaml, searched recursively). "
+            "Default: .gitlab-ci.yml and .gitlab/ci/ of the project.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="human (file:line:column: severity[rule] message), json, or codequality "
+            "(GitLab's Code Quality report).",
+        ),
+    ] = "human",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+) -> None:
+    """Lint GitLab CI YAML, generated or hand-written: GitLab's schema, the checks GitLab runs
+    when it creates a pipeline (stages, needs, extends, !reference, includes...) and duplicate
+    keys. Silence a finding with '# gitlabci-dsl: ignore[RULE]' on its line, or for the whole
+    project with ignore = [...] in [tool.gitlabci-dsl.lint].
+
+    Exit 0 when there is no error (with --strict: no warning either), 1 otherwise, 2 on usage
+    errors.
+    """
+    from .errors import GitlabCIDSLError
+    from .lint import RULES, lint_text
+    from .lint.report import render
+    from .project import display_path, find_root, load_config
+
+    if output_format not in ("human", "json", "codequality"):
+        _fail(f"--format {output_format!r}: use human, json or codequality", code=2)
+    missing = [str(path) for path in paths or () if not path.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}", code=2)
+    try:
+        config = load_config(find_root(Path.cwd()))
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
+    unknown = sorted(set(config.lint_ignore) - set(RULES))
+    if unknown:
+        _fail(
+            f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
+            f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
+        )
+    files = _yaml_files(paths or (), config.root)
+    if not files:
+        _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
+    findings = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"{display_path(file, config.root)}: cannot read: {exc}")
+        findings += lint_text(
+            text, display_path(file, config.root), root=config.root, ignore=config.lint_ignore
+        )
+    sys.stdout.write(render(findings, output_format, len(files)))
+    failing = {"error", "warning"} if strict else {"error"}
+    if any(f.severity in failing for f in findings):
+        raise typer.Exit(1)
+
+
+def _yaml_files(paths: "list[Path] | tuple[()]", root: Path) -> list[Path]:
+    if not paths:
+        defaults = [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
+        return [p for p in defaults if p.is_file()]
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = {*path.rglob("*.yml"), *path.rglob("*.yaml")}
+            files.extend(sorted(found))
+        else:
+            files.append(path)
+    return [f.resolve() for f in files]
+
+
+def _check_output(targets: "list[Target]", root: Path, *, schema: bool) -> None:
+    """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
+    written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses."""
+    from .errors import CompileError
+    from .lint import lint_text
+    from .project import display_path
+
+    problems = []
+    for target in targets:
+        output = display_path(target.output, root)
+        for finding in lint_text(target.text, output, root=root, schema=schema):
+            if finding.severity == "error":
+                module = display_path(target.module, root)
+                problems.append(f"{module}: GitLab would refuse {finding.human()}")
+    if problems:
+        raise CompileError("\n".join(problems))
 
 
 def _check_unique(targets: "list[Target]", root: Path) -> None:

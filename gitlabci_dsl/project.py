@@ -43,12 +43,15 @@ class Config(NamedTuple):
     """``[tool.gitlabci-dsl]`` of pyproject.toml.
 
     ``pipelines``: folder of pipeline modules (default ``pipelines``);
-    ``outputs``: ``{module stem: output path}`` overrides.
+    ``outputs``: ``{module stem: output path}`` overrides;
+    ``lint_ignore``: rule ids ``gitlabci-dsl lint`` leaves out (``[tool.gitlabci-dsl.lint]``
+    ``ignore = [...]``).
     """
 
     root: Path
     pipelines: str = "pipelines"
     outputs: dict[str, str] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+    lint_ignore: tuple[str, ...] = ()
 
 
 class Target(NamedTuple):
@@ -95,11 +98,23 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(f"pyproject.toml: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("gitlabci-dsl", {})
-    unknown = sorted(set(table) - {"pipelines", "outputs"})
+    unknown = sorted(set(table) - {"pipelines", "outputs", "lint"})
     if unknown:
         raise LoadError(
             f"pyproject.toml: [tool.gitlabci-dsl] has unknown key(s) {', '.join(unknown)}; "
-            "known keys are pipelines and outputs"
+            "known keys are pipelines, outputs and lint"
+        )
+    lint = table.get("lint", {})
+    ignore = lint.get("ignore", []) if isinstance(lint, dict) else None
+    if (
+        not isinstance(lint, dict)
+        or set(lint) - {"ignore"}
+        or not isinstance(ignore, list)
+        or not all(isinstance(rule, str) for rule in ignore)
+    ):
+        raise LoadError(
+            "pyproject.toml: [tool.gitlabci-dsl.lint] takes one key, ignore, a list of rule "
+            'ids such as ["duplicate-key"]'
         )
     pipelines = table.get("pipelines", "pipelines")
     outputs = table.get("outputs", {})
@@ -109,7 +124,10 @@ def load_config(root: Path) -> Config:
             'a table such as {main = ".gitlab-ci.yml"}'
         )
     return Config(
-        root=root, pipelines=pipelines, outputs={str(k): str(v) for k, v in outputs.items()}
+        root=root,
+        pipelines=pipelines,
+        outputs={str(k): str(v) for k, v in outputs.items()},
+        lint_ignore=tuple(ignore),
     )
 
 

@@ -69,3 +69,29 @@ def gitlab_ci_local() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return tool
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--corpus",
+        default=os.environ.get("GITLABCI_DSL_CORPUS"),
+        help="folder of real .gitlab-ci.yml files to check the linter against "
+        "(--corpus=DIR; default: $GITLABCI_DSL_CORPUS; .ci/run uses ../shared/corpus)",
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus(request: pytest.FixtureRequest) -> list[Path]:
+    """The YAML files of the corpus folder given by --corpus or $GITLABCI_DSL_CORPUS.
+
+    In CI a missing corpus fails the run; elsewhere the tests that need it are skipped.
+    """
+    folder = request.config.getoption("--corpus")
+    if not folder or not Path(folder).is_dir():
+        reason = (
+            "no corpus: pass --corpus=DIR or set GITLABCI_DSL_CORPUS (CI uses ../shared/corpus)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return sorted(p for p in Path(folder).iterdir() if p.suffix in (".yml", ".yaml"))

@@ -111,3 +111,24 @@ def test_block_index_shows_the_current_line_counts() -> None:
     from example_lines import table
 
     assert table() in (ROOT / "docs" / "blocks" / "README.md").read_text(encoding="utf-8")
+
+
+def test_lint_page_lists_every_rule_with_its_severity() -> None:
+    """docs/lint.md has a row for each lint rule, with the rule's severity."""
+    from gitlabci_dsl.lint import RULES
+
+    text = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| (\w+) \|", text, re.M))
+    assert rows == {rule.id: rule.severity for rule in RULES.values()}
+
+
+def test_readme_lists_the_lint_options() -> None:
+    """Every lint option in --help is in the README."""
+    from typer.testing import CliRunner
+
+    from gitlabci_dsl.cli import app
+
+    help_text = CliRunner().invoke(app, ["lint", "--help"]).stdout
+    for option in re.findall(r"--[a-z]+", help_text):
+        if option != "--help":
+            assert option in README, option

@@ -1,0 +1,145 @@
+"""Lint GitLab CI YAML, ours or hand-written: GitLab's schema, the checks GitLab runs when it
+creates a pipeline, and security practice.
+
+``lint_text(text, "path/.gitlab-ci.yml")`` returns the findings of one file; the
+``gitlabci-dsl lint`` command reports them. A finding is silenced by a comment on its line,
+``# gitlabci-dsl: ignore[rule-id]`` (several ids separated by commas; ``ignore`` alone silences
+every rule on the line), or for a whole project by ``ignore = [...]`` in
+``[tool.gitlabci-dsl.lint]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any
+
+from .findings import RULES, Finding, Rule
+
+__all__ = ["RULES", "Finding", "Rule", "lint_text"]
+
+_IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?")
+
+
+def lint_text(
+    text: str,
+    file: str,
+    *,
+    root: Path | None = None,
+    schema: bool = True,
+    ignore: Collection[str] = (),
+) -> list[Finding]:
+    """The findings of one file's ``text``, in line order.
+
+    ``root`` is the repository root that ``include: local`` paths are relative to (local
+    includes are not followed without it); ``schema=False`` skips GitLab's schema; ``ignore``
+    lists rule ids to leave out.
+    """
+    from .expand import gitlab_view, interpolate
+    from .loader import YamlSyntaxError, load
+    from .semantics import GLOBAL_KEYS, check
+
+    try:
+        documents = load(text)
+    except YamlSyntaxError as exc:
+        return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
+    if len(documents) > 1:
+        # A `spec:` header: the pipeline is checked with each input at its default.
+        body = documents[-1]
+        interpolated = interpolate(body.data, _input_defaults(documents[0].data))
+        documents[-1] = body._replace(data=interpolated)
+    findings: list[Finding] = []
+    for number, document in enumerate(documents):
+        for duplicate in document.duplicates:
+            key = duplicate.path[-1]
+            job = _job_of(duplicate.path, GLOBAL_KEYS)
+            findings.append(
+                Finding(
+                    "duplicate-key",
+                    "warning",
+                    f"key {key!r} is given twice; GitLab keeps the last one",
+                    file,
+                    job,
+                    duplicate.line,
+                    duplicate.column,
+                )
+            )
+        if schema:
+            last = number == len(documents) - 1
+            data = gitlab_view(document.data) if last else document.data
+            findings += _schema_findings(document, data, file, GLOBAL_KEYS)
+    if documents:
+        findings += check(file, documents[-1], root)
+    return _filter(findings, text, ignore)
+
+
+def _input_defaults(header: Any) -> dict[str, Any]:
+    spec = header.get("spec") if isinstance(header, dict) else None
+    inputs = spec.get("inputs") if isinstance(spec, dict) else None
+    if not isinstance(inputs, dict):
+        return {}
+    return {
+        str(name): value["default"]
+        for name, value in inputs.items()
+        if isinstance(value, dict) and "default" in value
+    }
+
+
+def _schema_findings(
+    document: Any, data: Any, file: str, global_keys: Collection[str]
+) -> list[Finding]:
+    from .schema import validate
+
+    findings = []
+    for error in validate(_as_json(data)):
+        line = column = None
+        for depth in range(len(error.path), -1, -1):
+            found = document.positions.get(error.path[:depth])
+            if found is not None:
+                line, column = found
+                break
+        where = _show_path(error.path)
+        message = f"{where}: {error.message}" if where else error.message
+        job = _job_of(error.path, global_keys)
+        findings.append(Finding("schema", "error", message, file, job, line, column))
+    return findings
+
+
+def _job_of(path: tuple[Any, ...], global_keys: Collection[str]) -> str | None:
+    if path and isinstance(path[0], str) and path[0] not in global_keys:
+        return path[0]
+    return None
+
+
+def _show_path(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _as_json(value: Any) -> Any:
+    """YAML data as JSON data for the schema: keys as strings, tagged lists as lists."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value
+
+
+def _filter(findings: Iterable[Finding], text: str, ignore: Collection[str]) -> list[Finding]:
+    lines = text.splitlines()
+    kept = []
+    for finding in findings:
+        if finding.rule in ignore:
+            continue
+        if finding.line is not None and 0 < finding.line <= len(lines):
+            match = _IGNORE.search(lines[finding.line - 1])
+            if match and (
+                match.group(1) is None
+                or finding.rule in {r.strip() for r in match.group(1).split(",")}
+            ):
+                continue
+        kept.append(finding)
+    return sorted(kept, key=lambda f: (f.line or 0, f.column or 0, f.rule))

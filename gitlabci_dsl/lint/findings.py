@@ -1,0 +1,143 @@
+"""What the linter reports: findings, and the rules they come from."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+__all__ = ["RULES", "Finding", "Rule", "Severity"]
+
+Severity = Literal["error", "warning", "info"]
+
+
+class Rule(NamedTuple):
+    """A check: its id, how serious a finding is, why it matters and how to fix it."""
+
+    id: str
+    severity: Severity
+    why: str
+    fix: str
+
+
+class Finding(NamedTuple):
+    """One problem in one file."""
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str
+    job: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def human(self) -> str:
+        """``file:line:column: severity[rule] job 'x': message``."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        job = f"job {self.job!r}: " if self.job else ""
+        return f"{where}: {self.severity}[{self.rule}] {job}{self.message}"
+
+
+_ALL = [
+    Rule("yaml-syntax", "error", "GitLab cannot read the file at all.", "Fix the YAML syntax."),
+    Rule(
+        "schema",
+        "error",
+        "GitLab's CI schema rejects the value; GitLab refuses the pipeline.",
+        "Use the keyword's documented form (https://docs.gitlab.com/ci/yaml/).",
+    ),
+    Rule(
+        "duplicate-key",
+        "warning",
+        "A key written twice in one mapping: GitLab silently keeps the last one.",
+        "Remove or rename one of them.",
+    ),
+    Rule(
+        "undefined-stage",
+        "error",
+        "GitLab refuses a job whose stage is not in `stages:`.",
+        "Add the stage to `stages:` or fix the job's `stage:`.",
+    ),
+    Rule(
+        "needs-undefined",
+        "error",
+        "GitLab refuses a pipeline where a job needs a job that does not exist.",
+        "Fix the name, or mark the need `optional: true`.",
+    ),
+    Rule(
+        "needs-later-stage",
+        "error",
+        "A job can only need jobs of its own or earlier stages.",
+        "Move one of the jobs to another stage.",
+    ),
+    Rule(
+        "needs-cycle",
+        "error",
+        "Jobs that need each other in a circle can never start.",
+        "Break the cycle.",
+    ),
+    Rule(
+        "needs-never",
+        "error",
+        "A job with `when: never` is never created, so a job needing it cannot be.",
+        "Mark the need `optional: true` or change the needed job's `when`.",
+    ),
+    Rule(
+        "dependencies-undefined",
+        "error",
+        "`dependencies` can only name jobs of earlier stages.",
+        "Fix the name or the stages.",
+    ),
+    Rule(
+        "dependencies-not-in-needs",
+        "error",
+        "With `needs`, every job in `dependencies` must also be needed.",
+        "Add the job to `needs` or drop it from `dependencies`.",
+    ),
+    Rule(
+        "extends-undefined",
+        "error",
+        "GitLab refuses `extends` of a job or template that does not exist.",
+        "Fix the name or include the file that defines it.",
+    ),
+    Rule(
+        "extends-cycle",
+        "error",
+        "Templates that extend each other in a circle cannot be resolved.",
+        "Break the cycle.",
+    ),
+    Rule(
+        "reference-undefined",
+        "error",
+        "GitLab refuses a `!reference` to a key that does not exist.",
+        "Fix the job or key names in the `!reference`.",
+    ),
+    Rule(
+        "job-without-script",
+        "error",
+        "GitLab refuses a job without `script`, `trigger` or `run` (after `extends`).",
+        "Add a `script:`, or make it a template by starting its name with a dot.",
+    ),
+    Rule(
+        "matrix-limit",
+        "error",
+        "A `parallel:matrix` may create at most 200 jobs.",
+        "Split the matrix or drop combinations.",
+    ),
+    Rule(
+        "include-local-missing",
+        "error",
+        "GitLab refuses a pipeline that includes a local file that does not exist.",
+        "Fix the path (it is relative to the repository root).",
+    ),
+    Rule(
+        "include-unresolved",
+        "info",
+        "Remote, template, project and component includes cannot be read offline; names they "
+        "define are not checked.",
+        "Nothing to fix; lint the included files on their own.",
+    ),
+]
+RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

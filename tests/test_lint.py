@@ -1,0 +1,282 @@
+"""`gitlabci-dsl lint`: one failing fixture and one near miss per rule, suppression, output
+formats, our own examples, and the shared corpus against GitLab's schema and gitlab-ci-local."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, git_repo
+from gitlabci_dsl.cli import app
+from gitlabci_dsl.lint import RULES, lint_text
+from gitlabci_dsl.project import compile_module, discover, load_config
+
+# rule -> (YAML that must trigger it, a near miss that must not)
+FIXTURES: dict[str, tuple[str, str]] = {
+    "yaml-syntax": ("job:\n  script: [a\n", "job:\n  script: [a]\n"),
+    "schema": ("job:\n  script: a\n  when: sometimes\n", "job:\n  script: a\n  when: manual\n"),
+    "duplicate-key": (
+        "job:\n  script: a\n  script: b\n",
+        "job:\n  script: a\nother:\n  script: a\n",
+    ),
+    "undefined-stage": (
+        "stages: [build]\njob:\n  stage: deploy\n  script: a\n",
+        "stages: [build]\njob:\n  stage: .post\n  script: a\n",
+    ),
+    "needs-undefined": (
+        "a:\n  script: x\n  needs: [b]\n",
+        "a:\n  script: x\n  needs: [{job: b, optional: true}]\n",
+    ),
+    "needs-later-stage": (
+        "a:\n  stage: build\n  script: x\n  needs: [b]\nb:\n  stage: test\n  script: x\n",
+        "a:\n  stage: test\n  script: x\n  needs: [b]\nb:\n  stage: test\n  script: x\n",
+    ),
+    "needs-cycle": (
+        "a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  needs: [a]\n",
+        "a:\n  script: x\n  needs: [b]\nb:\n  script: x\n",
+    ),
+    "needs-never": (
+        "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [a]\n",
+        "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [{job: a, optional: true}]\n",
+    ),
+    "dependencies-undefined": (
+        "a:\n  stage: build\n  script: x\n  dependencies: [b]\nb:\n  stage: test\n  script: x\n",
+        "a:\n  stage: test\n  script: x\n  dependencies: [b]\nb:\n  stage: build\n  script: x\n",
+    ),
+    "dependencies-not-in-needs": (
+        "a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: []\n  dependencies: [a]\n",
+        "a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: [a]\n  dependencies: [a]\n",
+    ),
+    "extends-undefined": (
+        "job:\n  extends: .base\n  script: a\n",
+        ".base:\n  image: alpine:3.20\njob:\n  extends: .base\n  script: a\n",
+    ),
+    "extends-cycle": (
+        ".a:\n  extends: .b\n.b:\n  extends: .a\njob:\n  extends: .a\n  script: x\n",
+        ".a:\n  extends: .b\n.b:\n  image: alpine:3.20\njob:\n  extends: .a\n  script: x\n",
+    ),
+    "reference-undefined": (
+        ".setup:\n  script: [a]\njob:\n  script: !reference [.setup, before_script]\n",
+        ".setup:\n  script: [a]\njob:\n  script: !reference [.setup, script]\n",
+    ),
+    "job-without-script": (
+        "job:\n  image: alpine:3.20\n",
+        ".template:\n  image: alpine:3.20\njob:\n  extends: .template\n  script: a\n",
+    ),
+    "matrix-limit": (
+        "job:\n  script: a\n  parallel:\n    matrix:\n      - A: ["
+        + ", ".join(str(i) for i in range(15))
+        + "]\n        B: ["
+        + ", ".join(str(i) for i in range(14))
+        + "]\n",
+        "job:\n  script: a\n  parallel:\n    matrix:\n      - A: ["
+        + ", ".join(str(i) for i in range(20))
+        + "]\n        B: ["
+        + ", ".join(str(i) for i in range(10))
+        + "]\n",
+    ),
+    "include-local-missing": (
+        "include: missing.yml\njob:\n  script: a\n",
+        "include: present.yml\njob:\n  script: a\n",
+    ),
+    "include-unresolved": (
+        "include:\n  - template: Jobs/Build.gitlab-ci.yml\njob:\n  script: a\n",
+        "job:\n  script: a\n",
+    ),
+}
+
+
+def gitlab_ci_local_accepts(gitlab_ci_local: Path, folder: Path, text: str) -> bool:
+    """Whether gitlab-ci-local lists the pipeline ``text`` (a one-commit repository in folder)."""
+    listed = subprocess.run(
+        [str(gitlab_ci_local), "--list-json"],
+        cwd=git_repo(folder, text),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return listed.returncode == 0
+
+
+def rules_of(text: str, root: Path | None = None) -> set[str]:
+    return {f.rule for f in lint_text(text, "test.yml", root=root)}
+
+
+def test_every_rule_has_a_fixture() -> None:
+    """A new rule cannot be added without its two fixtures."""
+    assert set(FIXTURES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(FIXTURES))
+def test_rule_triggers_on_its_fixture_and_not_on_the_near_miss(rule: str, tmp_path: Path) -> None:
+    """The bad fixture gives the rule's finding; the near miss gives no finding at all."""
+    (tmp_path / "present.yml").write_text("other:\n  script: a\n", encoding="utf-8")
+    bad, near_miss = FIXTURES[rule]
+    assert rule in rules_of(bad, tmp_path)
+    assert rules_of(near_miss, tmp_path) == set()
+
+
+def test_findings_name_the_file_job_line_and_column() -> None:
+    """A finding points at the offending key."""
+    (finding,) = lint_text("a:\n  script: x\nb:\n  script: x\n  needs: [c]\n", "ci.yml")
+    assert (
+        finding.human()
+        == "ci.yml:5:11: error[needs-undefined] job 'b': needs 'c', which is not a job"
+    )
+
+
+def test_schema_errors_point_into_the_job_and_say_what_is_wrong() -> None:
+    """The schema finding names the key path, the value and the rule."""
+    (finding,) = lint_text("build:\n  script: a\n  scirpt: b\n", "ci.yml")
+    assert (finding.rule, finding.job, finding.line) == ("schema", "build", 1)
+    assert "unknown key(s) 'scirpt'" in finding.message
+
+
+def test_gitlab_idioms_the_schema_rejects_are_accepted() -> None:
+    """`key: null` dropping an inherited key, `rules: !reference [...]`, nested script lists
+    from anchors and spec inputs are read the way GitLab reads them."""
+    text = (
+        ".rules:\n  rules:\n    - if: $CI_COMMIT_TAG\n"
+        ".base:\n  parallel: 3\n  script: &s [a, b]\n"
+        "job:\n  extends: .base\n  parallel: null\n  rules: !reference [.rules, rules]\n"
+        "  script: [*s, c]\n"
+    )
+    assert lint_text(text, "ci.yml") == []
+    spec = (
+        "spec:\n  inputs:\n    allow:\n      type: boolean\n      default: false\n---\n"
+        "job:\n  script: a\n  allow_failure: $[[ inputs.allow ]]\n"
+    )
+    assert lint_text(spec, "ci.yml") == []
+    wrong = spec.replace("default: false", "default: maybe")
+    assert {f.rule for f in lint_text(wrong, "ci.yml")} == {"schema"}
+
+
+def test_merge_keys_follow_gitlabs_parser() -> None:
+    """Several `<<:` merges in one mapping are accepted; a later merge overrides earlier keys,
+    as in Ruby's Psych."""
+    text = (
+        ".a: &a {image: 'alpine:3.20'}\n.b: &b {tags: [docker]}\n"
+        "job:\n  <<: *a\n  <<: *b\n  script: x\n"
+    )
+    assert lint_text(text, "ci.yml") == []
+
+
+def test_inline_and_configured_suppression(project: Path) -> None:
+    """`# gitlabci-dsl: ignore[rule]` silences that rule on its line; [tool.gitlabci-dsl.lint]
+    ignore silences it everywhere; an unknown rule there is an error."""
+    text = "job:\n  script: a\n  script: b  # gitlabci-dsl: ignore[duplicate-key]\n"
+    assert lint_text(text, "ci.yml") == []
+    assert lint_text(text.replace("[duplicate-key]", "[schema]"), "ci.yml") != []
+    assert lint_text(text.replace("ignore[duplicate-key]", "ignore"), "ci.yml") == []
+    (project / "ci.yml").write_text("job:\n  script: a\n  script: b\n", encoding="utf-8")
+    assert CliRunner().invoke(app, ["lint", "ci.yml", "--strict"]).exit_code == 1
+    (project / "pyproject.toml").write_text(
+        '[tool.gitlabci-dsl.lint]\nignore = ["duplicate-key"]\n', encoding="utf-8"
+    )
+    assert CliRunner().invoke(app, ["lint", "ci.yml", "--strict"]).exit_code == 0
+    (project / "pyproject.toml").write_text(
+        '[tool.gitlabci-dsl.lint]\nignore = ["no-such-rule"]\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["lint", "ci.yml"])
+    assert result.exit_code == 1
+    assert "unknown rule(s) no-such-rule" in result.stderr
+
+
+def test_output_formats_and_exit_codes(project: Path) -> None:
+    """human, json and codequality carry the same findings; errors exit 1, warnings only
+    with --strict, a bad --format or path exits 2."""
+    (project / "bad.yml").write_text("a:\n  script: x\n  needs: [zz]\n", encoding="utf-8")
+    (project / "warn.yml").write_text("a:\n  script: x\n  script: y\n", encoding="utf-8")
+    runner = CliRunner()
+    human = runner.invoke(app, ["lint", "bad.yml"])
+    assert human.exit_code == 1
+    assert "bad.yml:3:11: error[needs-undefined] job 'a': needs 'zz'" in human.stdout
+    as_json = json.loads(runner.invoke(app, ["lint", "bad.yml", "--format", "json"]).stdout)
+    assert as_json[0]["rule"] == "needs-undefined"
+    assert {"rule", "severity", "message", "file", "job", "line"} <= set(as_json[0])
+    quality = json.loads(runner.invoke(app, ["lint", "bad.yml", "--format", "codequality"]).stdout)
+    assert quality[0]["check_name"] == "needs-undefined"
+    assert quality[0]["severity"] == "major"
+    assert quality[0]["location"] == {"path": "bad.yml", "lines": {"begin": 3}}
+    assert len(quality[0]["fingerprint"]) == 64
+    assert runner.invoke(app, ["lint", "warn.yml"]).exit_code == 0
+    assert runner.invoke(app, ["lint", "warn.yml", "--strict"]).exit_code == 1
+    assert runner.invoke(app, ["lint", "bad.yml", "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["lint", "nope.yml"]).exit_code == 2
+
+
+CONFIG = load_config(ROOT)
+
+# Rules where gitlab-ci-local accepts what GitLab refuses; each is documented by a test below.
+GITLAB_CI_LOCAL_DIFFERS = {"needs-cycle"}
+
+
+def test_a_job_needing_itself_is_a_cycle_though_gitlab_ci_local_accepts_it(
+    gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """GitLab refuses a job that needs itself ("The pipeline has circular dependencies",
+    https://gitlab.com/gitlab-org/gitlab/-/merge_requests/134673); gitlab-ci-local 4.73.0 lists
+    the pipeline. We follow GitLab."""
+    text = "job:\n  script: x\n  needs: [job]\n"
+    assert rules_of(text) == {"needs-cycle"}
+    assert gitlab_ci_local_accepts(gitlab_ci_local, tmp_path, text)
+
+
+@pytest.mark.parametrize("module", [m.stem for m in discover(CONFIG)])
+def test_every_pipeline_we_ship_is_lint_clean(module: str) -> None:
+    """Our compiled pipelines have no finding at all."""
+    target = compile_module(ROOT / "pipelines" / f"{module}.py", CONFIG)
+    assert lint_text(target.text, target.output.name, root=ROOT) == []
+
+
+def test_corpus_errors_are_errors_for_gitlabs_schema_or_gitlab_ci_local(
+    corpus: list[Path], gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """On the shared corpus, a file gets an error finding only if GitLab's schema (through the
+    jsonschema library) or gitlab-ci-local rejects it: files both accept lint without errors."""
+    from gitlab_schema import schema_errors
+
+    flagged = {}
+    for path in corpus:
+        findings = lint_text(path.read_text(encoding="utf-8"), path.name)
+        errors = [
+            f for f in findings if f.severity == "error" and f.rule not in GITLAB_CI_LOCAL_DIFFERS
+        ]
+        if errors:
+            flagged[path] = errors
+    assert flagged  # the corpus has broken fragments: the linter must see some
+    accepted_by_both = []
+    for path, errors in flagged.items():
+        text = path.read_text(encoding="utf-8")
+        if schema_errors(text):
+            continue
+        if gitlab_ci_local_accepts(gitlab_ci_local, tmp_path / path.stem, text):
+            accepted_by_both.append((path.name, [e.human() for e in errors]))
+    assert accepted_by_both == []
+
+
+def test_lint_the_whole_corpus_in_one_process(corpus: list[Path]) -> None:
+    """The CLI lints every corpus file in one run and reports each file's problems."""
+    result = CliRunner().invoke(app, ["lint", *map(str, corpus), "--format", "json"])
+    findings = json.loads(result.stdout)
+    assert {Path(f["file"]).name for f in findings} <= {p.name for p in corpus}
+    assert result.exit_code == (1 if any(f["severity"] == "error" for f in findings) else 0)
+
+
+def test_gitlab_ci_local_rejects_what_we_call_undefined(
+    gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """Cross-check of the semantic rules with an independent implementation: gitlab-ci-local
+    refuses each semantic fixture that we report as an error (and accepts each near miss)."""
+    if shutil.which("rsync") is None:
+        pytest.skip("gitlab-ci-local needs rsync")
+    for rule in ("undefined-stage", "needs-undefined", "extends-undefined", "job-without-script"):
+        bad, near_miss = FIXTURES[rule]
+        for text, accepted in ((bad, False), (near_miss, True)):
+            where = tmp_path / f"{rule}-{accepted}"
+            assert gitlab_ci_local_accepts(gitlab_ci_local, where, text) is accepted, (rule, text)
