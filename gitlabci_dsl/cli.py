@@ -166,8 +166,10 @@ def lint(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
 ) -> None:
     """Lint GitLab CI YAML, generated or hand-written: GitLab's schema, the checks GitLab runs
-    when it creates a pipeline (stages, needs, extends, !reference, includes...) and duplicate
-    keys. Silence a finding with '# gitlabci-dsl: ignore[RULE]' on its line, or for the whole
+    when it creates a pipeline (stages, needs, extends, !reference, includes...), duplicate
+    keys, and security practice (secrets on command lines or echoed, unpinned images, dind
+    without TLS, only/except, scans allowed to fail, curl | sh, deprecated keywords). Errors
+    are what GitLab refuses; warnings what it accepts but should not. Silence a finding with '# gitlabci-dsl: ignore[RULE]' on its line, or for the whole
     project with ignore = [...] in [tool.gitlabci-dsl.lint].
 
     Exit 0 when there is no error (with --strict: no warning either), 1 otherwise, 2 on usage

@@ -88,6 +88,40 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "include:\n  - template: Jobs/Build.gitlab-ci.yml\njob:\n  script: a\n",
         "job:\n  script: a\n",
     ),
+    "secret-on-command-line": (
+        "job:\n  script: docker login -u $U -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n",
+        'job:\n  script: echo "$CI_REGISTRY_PASSWORD" | docker login -u $U --password-stdin $R\n',
+    ),
+    "secret-echoed": (
+        "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN\n",
+        "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN | ./deploy --token-stdin\n",
+    ),
+    "unpinned-image": (
+        "job:\n  image: alpine:latest\n  script: a\n",
+        "job:\n  image: alpine:3.20\n  services: [postgres@sha256:" + "0" * 64 + "]\n  script: a\n",
+    ),
+    "dind-without-tls": (
+        "job:\n  services: [docker:27.3.1-dind]\n  variables:\n    DOCKER_TLS_CERTDIR: ''\n"
+        "  script: a\n",
+        "job:\n  services: [docker:27.3.1-dind]\n  variables:\n    DOCKER_TLS_CERTDIR: /certs\n"
+        "  script: a\n",
+    ),
+    "only-except": (
+        "job:\n  script: a\n  only: [main]\n",
+        "job:\n  script: a\n  rules: [{if: $CI_COMMIT_BRANCH}]\n",
+    ),
+    "scan-allow-failure": (
+        "scan:\n  script: trivy image --exit-code 1 app:1\n  allow_failure: true\n",
+        "scan:\n  script: trivy image --exit-code 1 app:1\n",
+    ),
+    "curl-pipe-shell": (
+        "job:\n  script: curl -sSL https://get.example.com/install | sh\n",
+        "job:\n  script: curl -sSLo install.sh https://get.example.com/install\n",
+    ),
+    "deprecated-keyword": (
+        "before_script: [a]\njob:\n  script: a\n",
+        "default:\n  before_script: [a]\njob:\n  script: a\n",
+    ),
 }
 
 

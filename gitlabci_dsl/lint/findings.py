@@ -6,6 +6,8 @@ from typing import Literal, NamedTuple
 
 __all__ = ["RULES", "Finding", "Rule", "Severity"]
 
+# error: GitLab refuses the file. warning: GitLab accepts it, but it is insecure, fragile or
+# deprecated. info: something the linter could not check.
 Severity = Literal["error", "warning", "info"]
 
 
@@ -138,6 +140,55 @@ _ALL = [
         "Remote, template, project and component includes cannot be read offline; names they "
         "define are not checked.",
         "Nothing to fix; lint the included files on their own.",
+    ),
+    Rule(
+        "secret-on-command-line",
+        "warning",
+        "A password or token in a command's arguments shows in the process list and in logs.",
+        "Pipe it to the command's stdin option (--password-stdin, --config -, --header @-).",
+    ),
+    Rule(
+        "secret-echoed",
+        "warning",
+        "A secret printed with echo or printf lands in the job log.",
+        "Pipe it to the command that needs it; never print it.",
+    ),
+    Rule(
+        "unpinned-image",
+        "warning",
+        "An image without a version (or :latest) changes under the job without notice.",
+        "Pin a version tag or a digest.",
+    ),
+    Rule(
+        "dind-without-tls",
+        "warning",
+        "Docker-in-Docker without TLS lets any container on the job's network use the daemon.",
+        "Set DOCKER_TLS_CERTDIR: /certs and DOCKER_HOST: tcp://docker:2376.",
+    ),
+    Rule(
+        "only-except",
+        "warning",
+        "only/except are deprecated and cannot express what rules: can.",
+        "Rewrite them as rules:.",
+    ),
+    Rule(
+        "scan-allow-failure",
+        "warning",
+        "A security scan allowed to fail never blocks the deployments after it.",
+        "Remove allow_failure: true (or gate the deploy some other way).",
+    ),
+    Rule(
+        "curl-pipe-shell",
+        "warning",
+        "Piping a download into a shell runs whatever the server sends.",
+        "Download to a file, verify its checksum, then run it.",
+    ),
+    Rule(
+        "deprecated-keyword",
+        "warning",
+        "Deprecated keywords (global image/services/cache/before_script/after_script, type) "
+        "may be removed from GitLab.",
+        "Use default: for global settings and stage: for type.",
     ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import practice
 from .findings import RULES, Finding
 from .loader import Document, Tagged, YamlSyntaxError, load
 
@@ -45,13 +46,19 @@ class _Context:
         self.positions = document.positions
         self.findings: list[Finding] = []
 
-    def add(self, rule: str, message: str, job: str | None, *path: str | int) -> None:
+    def add(
+        self, rule: str, message: str, job: str | None, *path: str | int, line_offset: int = 0
+    ) -> None:
+        """Report at ``path`` (or its nearest ancestor with a position), ``line_offset`` lines
+        below it: the line of a multi-line script item."""
         line = column = None
         for depth in range(len(path), 0, -1):
             found = self.positions.get(path[:depth])
             if found is not None:
                 line, column = found
                 break
+        if line is not None and line_offset:
+            line, column = line + line_offset, None
         self.findings.append(
             Finding(rule, RULES[rule].severity, message, self.file, job, line, column)
         )
@@ -96,6 +103,7 @@ def check(file: str, document: Document, root: Path | None) -> list[Finding]:
     _check_needs(
         ctx, jobs=visible, stage_of=stage_of, stages=stages, unresolved=unresolved, own=set(data)
     )
+    practice.check(document, ctx.add, GLOBAL_KEYS)
     return ctx.findings
 
 
