@@ -52,6 +52,19 @@ generated_yaml = Job(
     script=["gitlabci-dsl compile --check"],
 )
 
+# Lint the generated YAML (GitLab's schema, pipeline checks, security practice) and show the
+# findings in merge requests through GitLab's Code Quality report.
+lint_ci = Job(
+    "lint-ci",
+    stage=check,
+    script=["gitlabci-dsl lint --strict --format codequality > gl-code-quality-report.json"],
+    artifacts=Artifacts(
+        when="always",
+        expire_in="1 week",
+        reports=Reports(codequality="gl-code-quality-report.json"),
+    ),
+)
+
 tests = Job(
     "tests",
     stage=test,
@@ -67,5 +80,5 @@ pipeline = Pipeline(
     variables={"PIP_CACHE_DIR": f"{ci.PROJECT_DIR}/.cache/pip"},
     workflow=workflow,
     default=default,
-    jobs=[lint, typecheck, generated_yaml, tests],
+    jobs=[lint, typecheck, generated_yaml, lint_ci, tests],
 )
