@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, git_repo
 from gitlabci_dsl.cli import app
-from gitlabci_dsl.lint import RULES, lint_text
+from gitlabci_dsl.lint import RULES, _as_json, lint_text
+from gitlabci_dsl.lint.loader import Tagged, load
 from gitlabci_dsl.project import compile_module, discover, load_config
 
 # rule -> (YAML that must trigger it, a near miss that must not)
@@ -172,8 +175,10 @@ def test_schema_errors_point_into_the_job_and_say_what_is_wrong() -> None:
 
 
 def test_gitlab_idioms_the_schema_rejects_are_accepted() -> None:
-    """`key: null` dropping an inherited key, `rules: !reference [...]`, nested script lists
-    from anchors and spec inputs are read the way GitLab reads them."""
+    """`key: null` dropping an inherited key (https://docs.gitlab.com/ci/yaml/#extends),
+    `rules: !reference [...]` (https://docs.gitlab.com/ci/yaml/yaml_optimization/), nested
+    script lists from anchors and spec inputs (https://docs.gitlab.com/ci/inputs/) are read the
+    way GitLab reads them, while a wrong input default is still an error."""
     text = (
         ".rules:\n  rules:\n    - if: $CI_COMMIT_TAG\n"
         ".base:\n  parallel: 3\n  script: &s [a, b]\n"
@@ -314,3 +319,42 @@ def test_gitlab_ci_local_rejects_what_we_call_undefined(
         for text, accepted in ((bad, False), (near_miss, True)):
             where = tmp_path / f"{rule}-{accepted}"
             assert gitlab_ci_local_accepts(gitlab_ci_local, where, text) is accepted, (rule, text)
+
+
+def _inside_an_idiom(data: Any, path: Sequence[Any]) -> bool:
+    """Whether the node at ``path`` is, or lies inside, a value GitLab rewrites before it
+    validates: a ``!reference``, a ``null`` (a key dropped from ``extends``) or an input."""
+    node = data
+    for step in [None, *path]:
+        if step is not None:
+            node = node[step]
+        if isinstance(node, Tagged) or node is None:
+            return True
+        if isinstance(node, str) and "$[[" in node:
+            return True
+    return False
+
+
+def test_schema_errors_we_do_not_report_are_gitlab_idioms(corpus: list[Path]) -> None:
+    """Where the raw schema (jsonschema on the YAML as written) rejects a corpus file that lint
+    accepts, every dropped error lies in an idiom GitLab resolves before validating:
+    `!reference` tags (https://docs.gitlab.com/ci/yaml/yaml_optimization/#reference-tags),
+    `key: null` removing a key inherited through `extends`
+    (https://docs.gitlab.com/ci/yaml/#extends), and `$[[ inputs.x ]]` interpolation
+    (https://docs.gitlab.com/ci/inputs/)."""
+    from gitlab_schema import validator
+
+    explained = 0
+    for path in corpus:
+        text = path.read_text(encoding="utf-8")
+        if any(f.rule in ("schema", "yaml-syntax") for f in lint_text(text, path.name)):
+            continue
+        for document in load(text):
+            data = _as_json(document.data)
+            for error in validator().iter_errors(data):
+                assert _inside_an_idiom(document.data, list(error.absolute_path)), (
+                    path.name,
+                    error.message,
+                )
+                explained += 1
+    assert explained > 0  # the corpus uses these idioms: the test has teeth
