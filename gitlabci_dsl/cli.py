@@ -227,6 +227,99 @@ def _yaml_files(paths: "list[Path] | tuple[()]", root: Path) -> list[Path]:
     return [f.resolve() for f in files]
 
 
+@app.command("explain")
+def explain(
+    target: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A GitLab CI YAML file, or a pipeline module (pipelines/NAME.py) to compile "
+            "first. Default: the project's .gitlab-ci.yml.",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on",
+            help="The kind of pipeline: branch:NAME, tag:NAME, mr (or mr:BRANCH), schedule. "
+            "Sets the variables GitLab sets for it.",
+        ),
+    ] = "branch:main",
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", help="KEY=VALUE, more or overriding variables (repeatable)."),
+    ] = None,
+    changed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--changed",
+            help="A changed file, for rules:changes (repeatable). Without any, rules:changes "
+            "is true, as in pipelines GitLab has no diff for.",
+        ),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Show which jobs GitLab would create, statically: workflow:rules, each job's rules (if,
+    changes, exists, when, allow_failure) or only/except, for the variables of --on and --var.
+    The default branch is main unless --var CI_DEFAULT_BRANCH=...
+    """
+    import json
+
+    from .errors import GitlabCIDSLError
+    from .evaluate.pipeline import plan, preset
+    from .project import compile_module, find_root, load_config
+
+    if output_format not in ("text", "json"):
+        _fail(f"--format {output_format!r}: use text or json", code=2)
+    overrides = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--var {item!r}: write KEY=VALUE", code=2)
+        overrides[key] = value
+    try:
+        variables = {**preset(on, overrides.get("CI_DEFAULT_BRANCH", "main")), **overrides}
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    try:
+        config = load_config(find_root(Path.cwd()))
+        path = target or config.root / ".gitlab-ci.yml"
+        if not path.exists():
+            _fail(f"no such file: {path}", code=2)
+        text = (
+            compile_module(path.resolve(), config).text
+            if path.suffix == ".py"
+            else path.read_text(encoding="utf-8")
+        )
+        result = plan(text, variables, changed=changed, root=config.root)
+    except (GitlabCIDSLError, OSError, UnicodeDecodeError) as exc:
+        _fail(str(exc))
+    if output_format == "json":
+        listed = [
+            {
+                "name": j.name,
+                "stage": j.stage,
+                "when": j.when,
+                "allow_failure": j.allow_failure,
+                "needs": list(j.needs),
+            }
+            for j in result.jobs
+        ]
+        typer.echo(json.dumps({"pipeline": result.pipeline, "jobs": listed}, indent=2))
+        return
+    typer.echo(f"{on}: {'pipeline created' if result.pipeline else 'no pipeline'}")
+    for stage in result.stages:
+        jobs = [j for j in result.jobs if j.stage == stage]
+        if jobs:
+            typer.echo(f"stage {stage}:")
+        for j in jobs:
+            extra = " (may fail)" if j.allow_failure else ""
+            needs = f", needs {', '.join(j.needs)}" if j.needs else ""
+            typer.echo(f"  {j.name}: {j.when}{extra}{needs}")
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+
+
 def _check_output(targets: "list[Target]", root: Path, *, schema: bool) -> None:
     """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
     written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses."""

@@ -132,3 +132,15 @@ def test_readme_lists_the_lint_options() -> None:
     for option in re.findall(r"--[a-z]+", help_text):
         if option != "--help":
             assert option in README, option
+
+
+def test_readme_lists_the_explain_options() -> None:
+    """Every explain option in --help is in the README."""
+    from typer.testing import CliRunner
+
+    from gitlabci_dsl.cli import app
+
+    help_text = CliRunner().invoke(app, ["explain", "--help"]).stdout
+    for option in re.findall(r"--[a-z]+", help_text):
+        if option != "--help":
+            assert option in README, option

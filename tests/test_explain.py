@@ -1,0 +1,181 @@
+"""`gitlabci-dsl explain`: which jobs GitLab would create, checked against gitlab-ci-local."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, git_repo
+from gitlabci_dsl.cli import app
+from gitlabci_dsl.evaluate.pipeline import plan, preset
+from gitlabci_dsl.project import compile_module, discover, load_config
+
+CONFIG = load_config(ROOT)
+MODULES = discover(CONFIG)
+PRESETS = ["branch:main", "tag:v1.2.3", "mr", "schedule", "branch:feature/login"]
+
+
+def gitlab_ci_local_jobs(gcl: Path, folder: Path, text: str, on: str) -> dict[str, str]:
+    """{job: when} that gitlab-ci-local lists for the preset's variables (when: never left out)."""
+    variables = preset(on)
+    args = [str(gcl), "--list-json"]
+    for name, value in variables.items():
+        args += ["--variable", f"{name}={value}"]
+    unset = [] if "CI_COMMIT_BRANCH" in variables else ["CI_COMMIT_BRANCH"]
+    for name in unset:
+        args += ["--unset-variable", name]
+    env = {**os.environ, "GCL_IGNORE_PREDEFINED_VARS": ",".join(sorted({*variables, *unset}))}
+    result = subprocess.run(
+        args, cwd=git_repo(folder, text), env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {
+        job["name"].split(": [")[0]: job["when"]
+        for job in json.loads(result.stdout)
+        if job["when"] != "never"
+    }
+
+
+def has_rules_or_only(text: str, name: str) -> bool:
+    from gitlabci_dsl import load_yaml
+
+    job = load_yaml(text)[name]
+    return any(key in job for key in ("rules", "only", "except"))
+
+
+@pytest.mark.parametrize("on", PRESETS)
+@pytest.mark.parametrize("module", MODULES, ids=[m.stem for m in MODULES])
+def test_explain_agrees_with_gitlab_ci_local(
+    module: Path, on: str, gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """For every example and pipeline kind, the jobs and their `when` are gitlab-ci-local's,
+    except the documented departure below (jobs without rules in merge request pipelines)."""
+    text = compile_module(module, CONFIG).text
+    # gitlab-ci-local's repository has one commit, the default branch's: nothing changed.
+    result = plan(text, preset(on), changed=[], root=ROOT)
+    ours = {job.name: job.when for job in result.jobs}
+    theirs = gitlab_ci_local_jobs(gitlab_ci_local, tmp_path, text, on)
+    if on == "mr":
+        theirs = {n: w for n, w in theirs.items() if has_rules_or_only(text, n)}
+    if not result.pipeline and "workflow:rules" in " ".join(result.notes):
+        theirs = {}  # gitlab-ci-local lists jobs even when workflow:rules creates no pipeline
+    assert ours == theirs
+
+
+def test_jobs_without_rules_do_not_run_in_merge_request_pipelines(
+    gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """A job with neither rules nor only/except behaves as `only: [branches, tags]`
+    (https://docs.gitlab.com/ci/yaml/#only--except), so a merge request pipeline does not
+    create it; gitlab-ci-local 4.73.0 lists it. We follow GitLab."""
+    text = "build:\n  script: make\ntest:\n  script: make test\n  rules:\n    - when: always\n"
+    assert [j.name for j in plan(text, preset("mr")).jobs] == ["test"]
+    assert set(gitlab_ci_local_jobs(gitlab_ci_local, tmp_path, text, "mr")) == {"build", "test"}
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "expected"),
+    [
+        # workflow:rules decide whether there is a pipeline at all
+        ("workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  script: x\n", "branch:main", None),
+        ("workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  script: x\n", "tag:v1", {"job"}),
+        (
+            "workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\n      when: never\n    - when: always\n"
+            "job:\n  script: x\n",
+            "tag:v1",
+            None,
+        ),
+        # the first matching rule wins; no match means no job
+        (
+            "job:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == 'main'\n      when: never\n"
+            "    - when: always\n",
+            "branch:main",
+            None,
+        ),
+        # rules:variables and job variables take part in later expressions
+        (
+            "variables:\n  DEPLOY: 'yes'\njob:\n  script: x\n  rules:\n    - if: $DEPLOY == 'yes'\n",
+            "branch:x",
+            {"job"},
+        ),
+        # only/except: refs, regexes, variables
+        ("job:\n  script: x\n  only: [tags]\n", "branch:main", None),
+        ("job:\n  script: x\n  only: [/^release-/]\n", "branch:release-1", {"job"}),
+        ("job:\n  script: x\n  except: [main]\n", "branch:main", None),
+        ("job:\n  script: x\n  only:\n    variables: [$CI_COMMIT_TAG]\n", "tag:v2", {"job"}),
+        ("job:\n  script: x\n  only: [schedules]\n", "schedule", {"job"}),
+        # extends, !reference and hidden jobs
+        (
+            ".rules:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  script: x\n"
+            "  rules: !reference [.rules, rules]\n",
+            "tag:v3",
+            {"job"},
+        ),
+        (
+            ".base:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  extends: .base\n  script: x\n",
+            "branch:main",
+            None,
+        ),
+    ],
+)
+def test_rules_workflow_and_only_except(text: str, on: str, expected: set[str] | None) -> None:
+    """Jobs created (None: no pipeline) for small pipelines exercising each mechanism."""
+    result = plan(text, preset(on))
+    if expected is None:
+        assert not result.pipeline
+    else:
+        assert result.pipeline
+        assert {j.name for j in result.jobs} == expected
+
+
+def test_rules_changes_use_the_changed_files() -> None:
+    """rules:changes matches the given changed files; without a list it is true."""
+    text = "job:\n  script: x\n  rules:\n    - changes: [src/**/*]\n"
+    assert plan(text, preset("branch:x"), changed=["src/app/main.py"]).pipeline
+    assert not plan(text, preset("branch:x"), changed=["docs/index.md"]).pipeline
+    assert plan(text, preset("branch:x")).pipeline
+
+
+def test_manual_allow_failure_defaults_differ_between_rules_and_job_level() -> None:
+    """`when: manual` at job level may fail by default; in a rule it may not."""
+    text = "a:\n  script: x\n  when: manual\nb:\n  script: x\n  rules:\n    - when: manual\n"
+    jobs = {j.name: j.allow_failure for j in plan(text, preset("branch:main")).jobs}
+    assert jobs == {"a": True, "b": False}
+
+
+def test_cli_text_and_json(project: Path) -> None:
+    """explain prints stages and jobs, or the JSON the issue specifies; bad input exits 2."""
+    (project / ".gitlab-ci.yml").write_text(
+        "build:\n  stage: build\n  script: x\ndeploy:\n  stage: deploy\n  script: x\n"
+        "  needs: [build]\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"
+        "      when: manual\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    text = runner.invoke(app, ["explain"]).stdout
+    assert text == (
+        "branch:main: pipeline created\nstage build:\n  build: on_success\n"
+        "stage deploy:\n  deploy: manual, needs build\n"
+    )
+    data = json.loads(runner.invoke(app, ["explain", "--on", "tag:v1", "--format", "json"]).stdout)
+    assert data == {
+        "pipeline": True,
+        "jobs": [
+            {
+                "name": "build",
+                "stage": "build",
+                "when": "on_success",
+                "allow_failure": False,
+                "needs": [],
+            }
+        ],
+    }
+    other = runner.invoke(app, ["explain", "--var", "CI_DEFAULT_BRANCH=trunk", "--format", "json"])
+    assert [j["name"] for j in json.loads(other.stdout)["jobs"]] == ["build"]
+    assert runner.invoke(app, ["explain", "--on", "sometimes"]).exit_code == 2
+    assert runner.invoke(app, ["explain", "--var", "NOEQUALS"]).exit_code == 2
