@@ -15,6 +15,7 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
+    from .evaluate.pipeline import Plan
     from .project import Target
 
 app = typer.Typer(
@@ -265,35 +266,9 @@ def explain(
     """
     import json
 
-    from .errors import GitlabCIDSLError
-    from .evaluate.pipeline import plan, preset
-    from .project import compile_module, find_root, load_config
-
     if output_format not in ("text", "json"):
         _fail(f"--format {output_format!r}: use text or json", code=2)
-    overrides = {}
-    for item in var or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            _fail(f"--var {item!r}: write KEY=VALUE", code=2)
-        overrides[key] = value
-    try:
-        variables = {**preset(on, overrides.get("CI_DEFAULT_BRANCH", "main")), **overrides}
-    except ValueError as exc:
-        _fail(str(exc), code=2)
-    try:
-        config = load_config(find_root(Path.cwd()))
-        path = target or config.root / ".gitlab-ci.yml"
-        if not path.exists():
-            _fail(f"no such file: {path}", code=2)
-        text = (
-            compile_module(path.resolve(), config).text
-            if path.suffix == ".py"
-            else path.read_text(encoding="utf-8")
-        )
-        result = plan(text, variables, changed=changed, root=config.root)
-    except (GitlabCIDSLError, OSError, UnicodeDecodeError) as exc:
-        _fail(str(exc))
+    result = _plan(target, on, var, changed)
     if output_format == "json":
         listed = [
             {
@@ -318,6 +293,83 @@ def explain(
             typer.echo(f"  {j.name}: {j.when}{extra}{needs}")
     for note in result.notes:
         typer.echo(f"note: {note}")
+
+
+@app.command("graph")
+def graph(
+    target: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A GitLab CI YAML file, or a pipeline module (pipelines/NAME.py). Default: "
+            "the project's .gitlab-ci.yml.",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Only the jobs of this kind of pipeline (branch:NAME, tag:NAME, mr, schedule). "
+            "Default: every job.",
+            show_default=False,
+        ),
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var", help="KEY=VALUE for the rules (repeatable); implies --on branch:main."
+        ),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
+) -> None:
+    """Draw the stages and needs of a pipeline as a Mermaid flowchart or Graphviz DOT: all
+    jobs, or with --on/--var only those GitLab would create."""
+    from .evaluate.graph import dot, mermaid
+
+    if output_format not in ("mermaid", "dot"):
+        _fail(f"--format {output_format!r}: use mermaid or dot", code=2)
+    every = on is None and not var
+    result = _plan(target, on or "branch:main", var, None, every_job=every)
+    typer.echo(mermaid(result) if output_format == "mermaid" else dot(result), nl=False)
+
+
+def _plan(
+    target: Path | None,
+    on: str,
+    var: list[str] | None,
+    changed: list[str] | None,
+    *,
+    every_job: bool = False,
+) -> "Plan":
+    """The plan of ``target`` for explain and graph; usage errors exit 2."""
+    from .errors import GitlabCIDSLError
+    from .evaluate.pipeline import plan, preset
+    from .project import compile_module, find_root, load_config
+
+    overrides = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--var {item!r}: write KEY=VALUE", code=2)
+        overrides[key] = value
+    try:
+        variables = {**preset(on, overrides.get("CI_DEFAULT_BRANCH", "main")), **overrides}
+    except ValueError as exc:
+        _fail(str(exc), code=2)
+    try:
+        config = load_config(find_root(Path.cwd()))
+        path = target or config.root / ".gitlab-ci.yml"
+        if not path.exists():
+            _fail(f"no such file: {path}", code=2)
+        text = (
+            compile_module(path.resolve(), config).text
+            if path.suffix == ".py"
+            else path.read_text(encoding="utf-8")
+        )
+        return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
+    except (GitlabCIDSLError, OSError, UnicodeDecodeError) as exc:
+        _fail(str(exc))
+    raise AssertionError  # _fail exits
 
 
 def _check_output(targets: "list[Target]", root: Path, *, schema: bool) -> None:

@@ -134,13 +134,14 @@ def test_readme_lists_the_lint_options() -> None:
             assert option in README, option
 
 
-def test_readme_lists_the_explain_options() -> None:
-    """Every explain option in --help is in the README."""
+@pytest.mark.parametrize("command", ["explain", "graph"])
+def test_readme_lists_the_explain_and_graph_options(command: str) -> None:
+    """Every explain and graph option in --help is in the README."""
     from typer.testing import CliRunner
 
     from gitlabci_dsl.cli import app
 
-    help_text = CliRunner().invoke(app, ["explain", "--help"]).stdout
+    help_text = CliRunner().invoke(app, [command, "--help"]).stdout
     for option in re.findall(r"--[a-z]+", help_text):
         if option != "--help":
             assert option in README, option

@@ -179,3 +179,54 @@ def test_cli_text_and_json(project: Path) -> None:
     assert [j["name"] for j in json.loads(other.stdout)["jobs"]] == ["build"]
     assert runner.invoke(app, ["explain", "--on", "sometimes"]).exit_code == 2
     assert runner.invoke(app, ["explain", "--var", "NOEQUALS"]).exit_code == 2
+
+
+def _graph(*args: str) -> str:
+    result = CliRunner().invoke(app, ["graph", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_graph_draws_stages_in_order_and_every_need() -> None:
+    """Mermaid: a box per non-empty stage in order, joined in order; an arrow per need."""
+    import re
+
+    text = compile_module(ROOT / "pipelines" / "flow.py", CONFIG).text
+    every = plan(text, preset("branch:main"), every_job=True)
+    drawn = _graph(str(ROOT / "pipelines" / "flow.py"))
+    nodes = dict(re.findall(r'^    (j\d+)\["([^"]+?)(?: \(\w+\))?"\]$', drawn, re.M))
+    assert sorted(nodes.values()) == sorted(j.name for j in every.jobs)
+    by_name = {name: node for node, name in nodes.items()}
+    edges = set(re.findall(r"^  (j\d+) --> (j\d+)$", drawn, re.M))
+    expected = {(by_name[n], by_name[j.name]) for j in every.jobs for n in j.needs}
+    assert edges == expected
+    stages = re.findall(r'^  subgraph (s\d+) \["([^"]+)"\]$', drawn, re.M)
+    assert [s for _, s in stages] == [
+        s for s in every.stages if any(j.stage == s for j in every.jobs)
+    ]
+    chain = re.findall(r"^  (s\d+) --> (s\d+)$", drawn, re.M)
+    assert chain == [(stages[i][0], stages[i + 1][0]) for i in range(len(stages) - 1)]
+
+
+def test_graph_of_one_pipeline_kind_and_as_dot() -> None:
+    """--on keeps only the jobs GitLab would create; DOT has the same nodes and needs."""
+    import re
+
+    module = str(ROOT / "pipelines" / "flow.py")
+    tag = _graph(module, "--on", "tag:v1.2.3")
+    assert "deploy-staging" not in tag
+    assert "container-scan" in tag
+    drawn = _graph(module, "--format", "dot")
+    assert drawn.startswith("digraph pipeline {")
+    assert drawn.endswith("}\n")
+    assert drawn.count("{") == drawn.count("}")
+    defined = set(re.findall(r"^    (j\d+) \[label=", drawn, re.M))
+    used = {n for edge in re.findall(r"^  (j\d+) -> (j\d+)", drawn, re.M) for n in edge}
+    assert used <= defined
+    assert CliRunner().invoke(app, ["graph", module, "--format", "png"]).exit_code == 2
+
+
+def test_docs_show_the_graph_the_command_draws() -> None:
+    """docs/explain.md shows exactly what `gitlabci-dsl graph pipelines/flow.py` prints."""
+    docs = (ROOT / "docs" / "explain.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{_graph(str(ROOT / 'pipelines' / 'flow.py'))}```" in docs

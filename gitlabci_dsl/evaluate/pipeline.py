@@ -53,8 +53,10 @@ def plan(
     *,
     changed: Sequence[str] | None = None,
     root: Path | None = None,
+    every_job: bool = False,
 ) -> Plan:
-    """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``)."""
+    """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
+    with ``every_job``, all jobs whatever their rules (for a graph of the whole file)."""
     documents = load(text)
     header = documents[0].data if len(documents) > 1 else None
     data = documents[-1].data if documents else {}
@@ -73,7 +75,7 @@ def plan(
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
     workflow = config.get("workflow")
-    if isinstance(workflow, dict) and isinstance(workflow.get("rules"), list):
+    if not every_job and isinstance(workflow, dict) and isinstance(workflow.get("rules"), list):
         decision = _first_rule(workflow["rules"], context, changed, root, notes)
         if decision is None or decision.get("when") == "never":
             why = "no rule matches" if decision is None else "the matching rule says never"
@@ -89,7 +91,10 @@ def plan(
     resolved = {name: _extended(name, jobs) for name in jobs if not name.startswith(".")}
     planned: list[PlannedJob] = []
     for name, job in resolved.items():
-        outcome = _job_outcome(job, context, changed, root, notes)
+        if every_job:
+            outcome: tuple[str, bool] | None = (str(job.get("when", "on_success")), False)
+        else:
+            outcome = _job_outcome(job, context, changed, root, notes)
         if outcome is None:
             continue
         when, allow_failure = outcome
