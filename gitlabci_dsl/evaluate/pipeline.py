@@ -300,7 +300,7 @@ def preset(on: str, default_branch: str = "main") -> dict[str, str]:
     """The variables GitLab sets for a kind of pipeline: ``branch:NAME``, ``tag:NAME``, ``mr``
     (or ``mr:SOURCE_BRANCH``) or ``schedule`` (on the default branch)."""
     kind, _, name = on.partition(":")
-    base = {"CI_DEFAULT_BRANCH": default_branch}
+    base = {"CI": "true", "GITLAB_CI": "true", "CI_DEFAULT_BRANCH": default_branch}
     if kind == "branch" and name:
         return {**base, "CI_PIPELINE_SOURCE": "push", **_ref(name), "CI_COMMIT_BRANCH": name}
     if kind == "tag" and name:
