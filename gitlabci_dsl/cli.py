@@ -291,6 +291,8 @@ def explain(
             extra = " (may fail)" if j.allow_failure else ""
             needs = f", needs {', '.join(j.needs)}" if j.needs else ""
             typer.echo(f"  {j.name}: {j.when}{extra}{needs}")
+            for image in j.pushes:
+                typer.echo(f"    pushes {image}")
     for note in result.notes:
         typer.echo(f"note: {note}")
 

@@ -306,3 +306,28 @@ def test_gitlab_ci_local_lists_jobs_when_workflow_rules_stop_the_pipeline(
     text = "workflow:\n  rules:\n    - if: $CI_COMMIT_TAG\njob:\n  script: x\n"
     assert not plan(text, preset("branch:main")).pipeline
     assert set(gitlab_ci_local_jobs(gitlab_ci_local, tmp_path, text, "branch:main")) == {"job"}
+
+
+@pytest.mark.parametrize("on", ["branch:main", "tag:v1.2.3", "branch:feature/login", "mr"])
+@pytest.mark.parametrize("module", ["docker_build", "kaniko"])
+def test_explain_shows_the_images_a_build_pushes(module: str, on: str) -> None:
+    """The tags explain reads from a build job are those its TagStrategy gives for the same
+    variables: SHA, branch slug and latest on the default branch, the version on tags."""
+    from gitlabci_dsl import TagStrategy
+
+    text = compile_module(ROOT / "pipelines" / f"{module}.py", CONFIG).text
+    variables = preset(on)
+    jobs = {j.name: j for j in plan(text, variables).jobs}
+    if "build" not in jobs:
+        assert on == "mr"  # the builds run in branch and tag pipelines only
+        return
+    expected = [
+        "$CI_REGISTRY_IMAGE:" + (tag or "$CI_COMMIT_SHA")
+        for tag in TagStrategy().tags_for({**variables, "CI_COMMIT_SHA": ""})
+    ]
+    assert list(jobs["build"].pushes) == expected
+    shown = CliRunner().invoke(
+        app, ["explain", str(ROOT / "pipelines" / f"{module}.py"), "--on", on]
+    )
+    for image in expected:
+        assert f"    pushes {image}\n" in shown.stdout

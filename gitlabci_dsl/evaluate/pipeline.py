@@ -25,6 +25,7 @@ from ..lint.expand import gitlab_view, interpolate
 from ..lint.loader import load
 from ..lint.semantics import DEFAULT_STAGES, GLOBAL_KEYS, _deep_merge
 from .expression import ExpressionError, evaluate
+from .images import pushed_images
 
 __all__ = ["Plan", "PlannedJob", "plan", "preset"]
 
@@ -35,6 +36,7 @@ class PlannedJob(NamedTuple):
     when: str
     allow_failure: bool
     needs: tuple[str, ...]
+    pushes: tuple[str, ...] = ()  # images a container block's job pushes (see images.py)
 
 
 class Plan(NamedTuple):
@@ -103,7 +105,9 @@ def plan(
             for n in job.get("needs") or []
             if isinstance(n, str) or (isinstance(n, dict) and "job" in n and "pipeline" not in n)
         )
-        planned.append(PlannedJob(name, str(job.get("stage", "test")), when, allow_failure, needs))
+        stage = str(job.get("stage", "test"))
+        pushes = pushed_images(job, context)
+        planned.append(PlannedJob(name, stage, when, allow_failure, needs, pushes))
     order = {stage: i for i, stage in enumerate(stages)}
     planned.sort(key=lambda j: order.get(j.stage, len(order)))
     if not planned:
