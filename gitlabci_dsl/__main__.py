@@ -17,10 +17,14 @@ def main() -> None:
     handlers do not run.
     """
     gc.disable()
-    from .cli import app
+    from .cli import COMMANDS, make_app
 
+    # Only the command being run is registered with typer (each costs start-up time); any
+    # other argument list (--help, --version, a typo) gets every command.
+    words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    command = words[0] if words and words[0] in COMMANDS else None
     try:
-        app()
+        make_app(command)()
     except SystemExit as exc:
         code = exc.code
     else:

@@ -28,13 +28,15 @@ def lint_text(
     *,
     root: Path | None = None,
     schema: bool = True,
+    practice: bool = True,
     ignore: Collection[str] = (),
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
     ``root`` is the repository root that ``include: local`` paths are relative to (local
-    includes are not followed without it); ``schema=False`` skips GitLab's schema; ``ignore``
-    lists rule ids to leave out.
+    includes are not followed without it); ``schema=False`` skips GitLab's schema;
+    ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
+    ids to leave out.
     """
     from .expand import gitlab_view, interpolate
     from .loader import YamlSyntaxError, load
@@ -70,7 +72,7 @@ def lint_text(
             data = gitlab_view(document.data) if last else document.data
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
-        findings += check(file, documents[-1], root)
+        findings += check(file, documents[-1], root, practice=practice)
     return _filter(findings, text, ignore)
 
 

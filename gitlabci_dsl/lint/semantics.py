@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import practice
 from .findings import RULES, Finding
 from .loader import Document, Tagged, YamlSyntaxError, load
 
@@ -64,8 +63,11 @@ class _Context:
         )
 
 
-def check(file: str, document: Document, root: Path | None) -> list[Finding]:
-    """Findings for the pipeline ``document`` of ``file``; local includes are read from ``root``."""
+def check(
+    file: str, document: Document, root: Path | None, *, practice: bool = True
+) -> list[Finding]:
+    """Findings for the pipeline ``document`` of ``file``; local includes are read from
+    ``root``; ``practice=False`` leaves out the security and practice rules."""
     ctx = _Context(file, document)
     data = document.data
     if not isinstance(data, dict):
@@ -103,7 +105,10 @@ def check(file: str, document: Document, root: Path | None) -> list[Finding]:
     _check_needs(
         ctx, jobs=visible, stage_of=stage_of, stages=stages, unresolved=unresolved, own=set(data)
     )
-    practice.check(document, ctx.add, GLOBAL_KEYS)
+    if practice:
+        from . import practice as rules
+
+        rules.check(document, ctx.add, GLOBAL_KEYS)
     return ctx.findings
 
 
