@@ -9,9 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    """One .txt file per snapshot, holding the text byte for byte."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import ROOT, git_repo
+from conftest import ROOT, TextSnapshot, git_repo
 from gitlabci_dsl import load_yaml
 from gitlabci_dsl.project import compile_module, discover, load_config
 
@@ -45,11 +44,6 @@ def test_gitlab_ci_local_lists_exactly_our_jobs(
         and name not in ("stages", "variables", "workflow", "default", "include")
     }
     assert listed == ours
-
-
-class TextSnapshot(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
-    file_extension = "txt"
 
 
 # The variables GitLab sets for each kind of pipeline (the others are gitlab-ci-local's).

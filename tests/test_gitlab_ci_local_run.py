@@ -21,9 +21,8 @@ from typing import NamedTuple
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import ROOT, git_repo
+from conftest import ROOT, TextSnapshot, git_repo
 from gitlabci_dsl.project import compile_module, discover, load_config
 
 # Records "<job><TAB><tool> <arguments>", and "<job><TAB>stdin: ..." for a command that reads a secret
@@ -130,11 +129,6 @@ class Run(NamedTuple):
     calls: list[str]  # "<job><TAB><command>" lines, in the order each job ran them
     repo: Path
     sha: str
-
-
-class TextSnapshot(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
-    file_extension = "txt"
 
 
 @pytest.fixture(scope="module")

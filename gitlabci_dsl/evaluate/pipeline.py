@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..lint.expand import gitlab_view, interpolate
+from ..lint.expand import gitlab_view, input_defaults, interpolate
 from ..lint.loader import load
-from ..lint.semantics import DEFAULT_STAGES, GLOBAL_KEYS, _deep_merge
+from ..lint.semantics import GLOBAL_KEYS, _deep_merge, stages_of
 from .expression import ExpressionError, evaluate
 from .images import pushed_images
 
@@ -60,17 +60,9 @@ def plan(
     """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
     with ``every_job``, all jobs whatever their rules (for a graph of the whole file)."""
     documents = load(text)
-    header = documents[0].data if len(documents) > 1 else None
     data = documents[-1].data if documents else {}
-    if header is not None:
-        spec = header.get("spec", {}) if isinstance(header, dict) else {}
-        inputs = spec.get("inputs", {}) if isinstance(spec, dict) else {}
-        defaults = {
-            str(k): v["default"]
-            for k, v in (inputs or {}).items()
-            if isinstance(v, dict) and "default" in v
-        }
-        data = interpolate(data, defaults)
+    if len(documents) > 1:
+        data = interpolate(data, input_defaults(documents[0].data))
     notes: list[str] = []
     config = _with_includes(data if isinstance(data, dict) else {}, root, notes)
     config = gitlab_view(config)
@@ -84,7 +76,7 @@ def plan(
             notes.append(f"workflow:rules: {why}")
             return Plan(False, (), (), tuple(notes))
         context = {**context, **_variables(decision.get("variables"))}
-    stages = _stages(config)
+    stages = stages_of(config)
     jobs = {
         k: v
         for k, v in config.items()
@@ -145,14 +137,6 @@ def _variables(value: Any) -> dict[str, str]:
         if given is not None:
             result[str(key)] = str(given).lower() if isinstance(given, bool) else str(given)
     return result
-
-
-def _stages(config: dict[Any, Any]) -> list[str]:
-    given = config.get("stages")
-    if not isinstance(given, list):
-        return list(DEFAULT_STAGES)
-    flat = [s for s in given if isinstance(s, str) and s not in (".pre", ".post")]
-    return [".pre", *flat, ".post"]
 
 
 def _extended(name: str, jobs: dict[str, dict[Any, Any]], depth: int = 0) -> dict[Any, Any]:

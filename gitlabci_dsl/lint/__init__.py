@@ -38,7 +38,7 @@ def lint_text(
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out.
     """
-    from .expand import gitlab_view, interpolate
+    from .expand import gitlab_view, input_defaults, interpolate
     from .loader import YamlSyntaxError, load
     from .semantics import GLOBAL_KEYS, check
 
@@ -49,7 +49,7 @@ def lint_text(
     if len(documents) > 1:
         # A `spec:` header: the pipeline is checked with each input at its default.
         body = documents[-1]
-        interpolated = interpolate(body.data, _input_defaults(documents[0].data))
+        interpolated = interpolate(body.data, input_defaults(documents[0].data))
         documents[-1] = body._replace(data=interpolated)
     findings: list[Finding] = []
     for number, document in enumerate(documents):
@@ -74,18 +74,6 @@ def lint_text(
     if documents:
         findings += check(file, documents[-1], root, practice=practice)
     return _filter(findings, text, ignore)
-
-
-def _input_defaults(header: Any) -> dict[str, Any]:
-    spec = header.get("spec") if isinstance(header, dict) else None
-    inputs = spec.get("inputs") if isinstance(spec, dict) else None
-    if not isinstance(inputs, dict):
-        return {}
-    return {
-        str(name): value["default"]
-        for name, value in inputs.items()
-        if isinstance(value, dict) and "default" in value
-    }
 
 
 def _schema_findings(

@@ -15,7 +15,7 @@ from typing import Any
 
 from .loader import Tagged
 
-__all__ = ["UNKNOWN", "gitlab_view", "interpolate"]
+__all__ = ["UNKNOWN", "gitlab_view", "input_defaults", "interpolate"]
 
 # Keys whose nested lists GitLab flattens (lists coming from anchors or !reference).
 FLATTENED = frozenset(
@@ -34,6 +34,19 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 """A value that cannot be known offline; dropped from the validated data."""
+
+
+def input_defaults(header: Any) -> dict[str, Any]:
+    """``{input: default}`` of a ``spec:`` header document (inputs without a default left out)."""
+    spec = header.get("spec") if isinstance(header, dict) else None
+    inputs = spec.get("inputs") if isinstance(spec, dict) else None
+    if not isinstance(inputs, dict):
+        return {}
+    return {
+        str(name): value["default"]
+        for name, value in inputs.items()
+        if isinstance(value, dict) and "default" in value
+    }
 
 
 def interpolate(data: Any, inputs: dict[str, Any]) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from .findings import RULES, Finding
 from .loader import Document, Tagged, YamlSyntaxError, load
 
-__all__ = ["GLOBAL_KEYS", "check"]
+__all__ = ["GLOBAL_KEYS", "check", "stages_of"]
 
 # Top-level keys that are not jobs.
 GLOBAL_KEYS = frozenset(
@@ -81,7 +81,7 @@ def check(
     merged, broken = _resolve_extends(ctx, jobs, unresolved)
     _check_references(ctx, config, unresolved)
     visible = {name: merged[name] for name in jobs if not name.startswith(".")}
-    stages = _stages(config)
+    stages = stages_of(config)
     stage_of = {}
     for name, job in visible.items():
         stage = job.get("stage", "test")
@@ -170,10 +170,11 @@ def _includes(value: Any) -> Iterator[Any]:
             yield item
 
 
-def _stages(config: dict[Any, Any]) -> list[str]:
+def stages_of(config: dict[Any, Any]) -> list[str]:
+    """The pipeline's stages, with ``.pre`` first and ``.post`` last as GitLab adds them."""
     given = config.get("stages")
     if not isinstance(given, list):
-        return DEFAULT_STAGES
+        return list(DEFAULT_STAGES)
     flat = [s for s in _flatten(given) if isinstance(s, str)]
     return [".pre", *[s for s in flat if s not in (".pre", ".post")], ".post"]
 
