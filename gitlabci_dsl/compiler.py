@@ -138,7 +138,7 @@ def _sections(pipeline: Pipeline) -> Iterator[tuple[str, Callable[[], Any]]]:
     """Top-level keys in order, each with a thunk that compiles its value."""
     if pipeline.include is not None:
         include = pipeline.include
-        yield "include", lambda: [_value(i) for i in include]
+        yield "include", functools.partial(_value, include)
     if pipeline.stages is not None:
         yield "stages", lambda: list(pipeline.stage_names)
     if pipeline.variables is not None:
@@ -184,8 +184,8 @@ def _job(job: Job) -> dict[str, Any]:
         d["after_script"] = _lines(v)
     v = job.extends
     if v is not None:
-        names = [_name(e) for e in v]
-        d["extends"] = names[0] if len(names) == 1 else names
+        # As written: one name stays a name, a list stays a list.
+        d["extends"] = [_name(e) for e in v] if type(v) is tuple else _name(v)
     for key in _JOB_REST:
         v = getattr(job, key)
         if v is not None:
@@ -202,7 +202,12 @@ _JOB_REST: tuple[str, ...] = tuple(
 )
 
 
-def _lines(v: Any) -> list[Any]:
+def _lines(v: Any) -> Any:
+    # A lone command (or ``!reference``) stays lone, as the user wrote it.
+    if type(v) is str:
+        return v
+    if type(v) is not tuple:
+        return _value(v)
     return [s if type(s) is str else _value(s) for s in v]
 
 
@@ -219,8 +224,6 @@ def _need(n: Any) -> Any:
     if kind == "Need":
         d = _fields(n)
         d["job"] = _name(n.job)
-        if len(d) == 1 and not n.extra:
-            return d["job"]
         # GitLab's customary order: job first, then where it comes from, then options.
         return _merge_extra({k: d[k] for k in _NEED_ORDER if k in d}, n.extra)
     return _value(n)

@@ -60,6 +60,7 @@ class Target(NamedTuple):
     module: Path
     output: Path
     text: str
+    included: bool = False  # Pipeline(included=True): a part of a pipeline, not a whole one
 
 
 def find_root(start: Path) -> Path:
@@ -266,7 +267,12 @@ def compile_module(path: Path, config: Config) -> Target:
     except GitlabCIDSLError as exc:
         lines = str(exc).splitlines() or [""]
         raise LoadError("\n".join(f"{rel}: {line}" for line in lines)) from None
-    return Target(module=path, output=output_path(path, config, module), text=text)
+    return Target(
+        module=path,
+        output=output_path(path, config, module),
+        text=text,
+        included=pipeline.included,
+    )
 
 
 def current_text(path: Path) -> str | None:

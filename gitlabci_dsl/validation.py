@@ -35,6 +35,9 @@ def validate(pipeline: Pipeline) -> None:
     stages[".pre"] = 0
     stages[".post"] = len(stages) + 1
     has_includes = bool(pipeline.include)
+    # A file other files include: its names and stages may be defined there.
+    part = pipeline.included
+    open_ended = has_includes or part
     # GitLab puts a job without ``stage`` in ``test``.
     default_stage = "test"
 
@@ -46,14 +49,15 @@ def validate(pipeline: Pipeline) -> None:
         if job.hidden:
             continue
         stage = job.stage_name or default_stage
-        if stage not in stages:
+        if stage not in stages and not open_ended:
             known = ", ".join(s for s in stages if s not in _EDGE_STAGES)
             add(
                 f"job {job.name!r}: stage {stage!r} is not in the pipeline's stages ({known}); "
                 f"add Stage({stage!r}) to Pipeline(stages=...) or pick one of them. See {DOCS}#stages"
             )
         if (
-            job.script is None
+            not open_ended  # the job may complete one of an included file
+            and job.script is None
             and job.trigger is None
             and job.run is None
             and job.extends is None
@@ -79,7 +83,7 @@ def validate(pipeline: Pipeline) -> None:
                 add(f"job {owner.name!r}: {what} {name!r} is a hidden template, which never runs")
                 return None
             return target
-        if optional or (has_includes and not is_obj):
+        if optional or (open_ended and not is_obj):
             return None  # may come from an included file; GitLab checks it after merging
         hint = (
             "add it to Pipeline(jobs=...)"
@@ -112,7 +116,7 @@ def validate(pipeline: Pipeline) -> None:
                 if target is None:
                     continue
                 targets.append(target.name)
-                if not job.hidden and stage_of(target) > here:
+                if not job.hidden and not part and stage_of(target) > here:
                     add(
                         f"job {job.name!r}: needs {target.name!r}, which is in a later stage "
                         f"({target.stage_name or default_stage!r}); a job can only need jobs in "
@@ -123,7 +127,7 @@ def validate(pipeline: Pipeline) -> None:
             here = stage_of(job)
             for dep in job.dependencies:
                 target = resolve(job, "dependencies", dep)
-                if target is not None and not job.hidden and stage_of(target) > here:
+                if target is not None and not job.hidden and not part and stage_of(target) > here:
                     add(
                         f"job {job.name!r}: dependencies {target.name!r} is in a later stage; "
                         f"artifacts can only come from earlier stages. See {DOCS}#dependencies"

@@ -175,13 +175,16 @@ def test_ecr_logins_install_the_aws_cli_or_are_refused() -> None:
     """The docker: image gets the AWS CLI before an ECR login; skopeo/crane mirrors, whose
     images lack it, are refused with the fix."""
     build = DockerBuild(image="$ECR_REGISTRY/app", registry=Registry.ecr()).job()
-    setup, login = list(build.before_script or [])
+    assert isinstance(build.before_script, tuple)
+    setup, login = build.before_script
     assert setup == "apk add --no-cache aws-cli"
     assert str(login).startswith("aws ecr get-login-password | docker login")
     with pytest.raises(ValidationError, match="tool='docker'"):
         Mirror(source="$CI_REGISTRY_IMAGE:1", target_registry=Registry.ecr())
     mirror = Mirror(source="$CI_REGISTRY_IMAGE:1", target_registry=Registry.ecr(), tool="docker")
-    assert (mirror.job().before_script or [""])[0] == "apk add --no-cache aws-cli"
+    before = mirror.job().before_script
+    assert isinstance(before, tuple)
+    assert before[0] == "apk add --no-cache aws-cli"
 
 
 @pytest.mark.parametrize(
@@ -451,7 +454,7 @@ def test_trivy_scan_gates_by_default() -> None:
     assert "allow_failure" not in job
     assert job["artifacts"]["when"] == "always"
     assert job["artifacts"]["reports"] == {
-        "container_scanning": ["gl-container-scanning-report.json"]
+        "container_scanning": "gl-container-scanning-report.json"
     }
 
 

@@ -112,7 +112,7 @@ def test_every_node_has_an_escape_hatch() -> None:
     )
     data = job_dict(job)
     assert data["image"] == {"name": "a:1", "new": 1}
-    assert data["artifacts"] == {"paths": ["p"], "reports": {"junit": ["r.xml"], "future": "f"}}
+    assert data["artifacts"] == {"paths": ["p"], "reports": {"junit": "r.xml", "future": "f"}}
 
 
 def test_extra_values_must_be_yaml_data() -> None:
@@ -122,7 +122,7 @@ def test_extra_values_must_be_yaml_data() -> None:
 
 
 def test_needs_forms() -> None:
-    """Job objects and names become strings; Need with options becomes GitLab's object form."""
+    """Job objects and names become strings; a Need is GitLab's object form, even without options."""
     build = Job("build", stage="build", script=["x"])
     job = Job(
         "j",
@@ -138,7 +138,7 @@ def test_needs_forms() -> None:
     assert job_dict(job, build)["needs"] == [
         "build",
         "build",
-        "build",
+        {"job": "build"},
         {"job": "build", "artifacts": False},
         {"job": "build", "parallel": {"matrix": [{"A": "1"}]}},
     ]
@@ -148,6 +148,7 @@ def test_extends_single_and_many() -> None:
     """extends is a string for one parent, a list for several; Job objects become names."""
     t1, t2 = Job(".a", script=["x"]), Job(".b", tags=["t"])
     assert job_dict(Job("j", extends=t1), t1, t2)["extends"] == ".a"
+    assert job_dict(Job("j", extends=[t1]), t1, t2)["extends"] == [".a"]
     assert job_dict(Job("j", extends=[t1, ".b"]), t1, t2)["extends"] == [".a", ".b"]
 
 

@@ -40,6 +40,7 @@ from gitlabci_dsl import (
     ValidationError,
     Variable,
     Workflow,
+    to_dict,
 )
 
 DOCS = "https://docs.gitlab.com/ci/yaml/"
@@ -238,9 +239,12 @@ def test_lists_become_tuples_so_nodes_are_immutable() -> None:
         job.name = "k"  # type: ignore[misc]
 
 
-def test_a_lone_script_string_is_one_command() -> None:
-    """script="make" means one command, as in GitLab's YAML."""
-    assert Job("j", script="make").script == ("make",)
+def test_a_lone_item_keeps_the_form_the_user_wrote() -> None:
+    """script="make" stays one command written alone, script=["make"] a list, as in the YAML."""
+    assert Job("j", script="make").script == "make"
+    assert Job("j", script=["make"]).script == ("make",)
+    assert to_dict(Pipeline(jobs=[Job("j", script="make")]))["j"]["script"] == "make"
+    assert to_dict(Pipeline(jobs=[Job("j", script=["make"])]))["j"]["script"] == ["make"]
 
 
 def test_evolve_makes_variants() -> None:

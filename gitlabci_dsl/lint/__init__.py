@@ -17,7 +17,20 @@ from typing import Any
 
 from .findings import RULES, Finding, Rule
 
-__all__ = ["RULES", "Finding", "Rule", "lint_text"]
+__all__ = ["RULES", "WHOLE_PIPELINE_RULES", "Finding", "Rule", "lint_text"]
+
+# Checks that need every file of the pipeline: a file that others include (``Pipeline(
+# included=True)``) may use stages, jobs and templates that the including files define.
+WHOLE_PIPELINE_RULES: tuple[str, ...] = (
+    "undefined-stage",
+    "needs-undefined",
+    "needs-later-stage",
+    "dependencies-undefined",
+    "dependencies-not-in-needs",
+    "extends-undefined",
+    "reference-undefined",
+    "job-without-script",
+)
 
 _IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?")
 

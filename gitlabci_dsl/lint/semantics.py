@@ -136,6 +136,7 @@ def _with_local_includes(
                 "include",
                 number,
             )
+            unresolved = True  # its names are unknown: do not report each of them too
             continue
         for path in paths:
             try:

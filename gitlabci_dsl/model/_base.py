@@ -178,7 +178,11 @@ def seq(
     non_empty: bool = False,
     anchor: str | None = None,
 ) -> Validator:
-    """Optional list field; items are ``types`` or named nodes. ``one``: a lone item is wrapped."""
+    """Optional list field; items are ``types`` or named nodes.
+
+    ``one``: a lone item is accepted too and kept as it is, so the YAML shows the form the user
+    wrote (``script: make`` or ``script: [make]``; GitLab reads both the same).
+    """
 
     def check(inst: Any, attr: Any, value: Any) -> None:
         if value is None:
@@ -187,7 +191,9 @@ def seq(
         if isinstance(value, (list, tuple)):
             items = tuple(value)
         elif one and (isinstance(value, types) or (nodes and is_node(value, nodes))):
-            items = (value,)
+            if isinstance(value, bool):
+                fail(inst, name, value, f"must be a list of {what}, not bool", anchor)
+            return
         else:
             fail(inst, name, value, f"must be a list of {what}, not {type_name(value)}", anchor)
         for item in items:

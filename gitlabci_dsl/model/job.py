@@ -240,14 +240,14 @@ class Job(Node):
     rules: Sequence[Rule | Reference] | None = attrs.field(
         default=None, validator=seq(nodes=("Rule", "Reference"), what="Rule(...) objects")
     )
-    before_script: Sequence[str | Reference] | str | None = attrs.field(
+    before_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=seq(str, nodes=_SCRIPT, what="shell commands", one=True)
     )
     script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None,
         validator=seq(str, nodes=_SCRIPT, what="shell commands", one=True, non_empty=True),
     )
-    after_script: Sequence[str | Reference] | str | None = attrs.field(
+    after_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=seq(str, nodes=_SCRIPT, what="shell commands", one=True)
     )
     extends: Sequence[Job | str] | Job | str | None = attrs.field(default=None, validator=_job_refs)

@@ -141,7 +141,7 @@ class Inherit(Node):
 class Hooks(Node):
     """``hooks: {pre_get_sources_script}``. See https://docs.gitlab.com/ci/yaml/#hooks"""
 
-    pre_get_sources_script: Sequence[str | Reference] | str | None = attrs.field(
+    pre_get_sources_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None,
         validator=seq(
             str,

@@ -63,22 +63,22 @@ class Default(Node):
             anchor="default",
         ),
     )
-    before_script: Sequence[str | Reference] | str | None = attrs.field(
+    before_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=_SCRIPT
     )
-    after_script: Sequence[str | Reference] | str | None = attrs.field(
+    after_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=_SCRIPT
     )
     hooks: Hooks | None = attrs.field(
         default=None, validator=of(nodes=("Hooks",), what="Hooks(...)", anchor="hooks")
     )
-    cache: Sequence[Cache] | Cache | None = attrs.field(
+    cache: Sequence[Cache | Reference] | Cache | Reference | None = attrs.field(
         default=None,
         validator=seq(
             nodes=("Cache", "Reference"), what="Cache(...) objects", one=True, anchor="cache"
         ),
     )
-    artifacts: Artifacts | None = attrs.field(
+    artifacts: Artifacts | Reference | None = attrs.field(
         default=None,
         validator=of(nodes=("Artifacts", "Reference"), what="Artifacts(...)", anchor="artifacts"),
     )
@@ -96,7 +96,7 @@ class Default(Node):
         default=None,
         validator=of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)", anchor="retry"),
     )
-    tags: Sequence[str] | None = attrs.field(
+    tags: Sequence[str | Reference] | None = attrs.field(
         default=None, validator=seq(str, nodes=("Reference",), what="runner tags", anchor="tags")
     )
     timeout: str | None = attrs.field(default=None, validator=duration("timeout"))
@@ -202,8 +202,11 @@ class Pipeline(Node):
     """A whole ``.gitlab-ci.yml``: ``Pipeline(stages=[build, test], jobs=[compile_, unit])``.
 
     ``stages`` omitted means GitLab's defaults (``build``, ``test``, ``deploy``). Jobs are emitted
-    in the order given. ``spec`` adds the ``spec:`` header document. ``source`` names the module
-    in the generated file's header; it defaults to the module that built the pipeline.
+    in the order given. ``spec`` adds the ``spec:`` header document. ``included=True`` marks a
+    file that other pipeline files include (a ``.gitlab/ci/*.yml`` part): its stages, needs,
+    ``extends`` and ``!reference`` may name what the including files define, so the checks that
+    need the whole pipeline are left to them. ``source`` names the module in the generated
+    file's header; it defaults to the module that built the pipeline.
     See https://docs.gitlab.com/ci/yaml/
     """
 
@@ -242,11 +245,11 @@ class Pipeline(Node):
         ),
     )
     """Deprecated global form; prefer ``default=Default(services=...)``."""
-    before_script: Sequence[str | Reference] | str | None = attrs.field(
+    before_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=_SCRIPT
     )
     """Deprecated global form; prefer ``default=Default(before_script=...)``."""
-    after_script: Sequence[str | Reference] | str | None = attrs.field(
+    after_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=_SCRIPT
     )
     """Deprecated global form; prefer ``default=Default(after_script=...)``."""
@@ -257,6 +260,9 @@ class Pipeline(Node):
     """Deprecated global form; prefer ``default=Default(cache=...)``."""
     spec: Spec | None = attrs.field(
         default=None, validator=of(nodes=("Spec",), what="Spec(...)", anchor="spec")
+    )
+    included: bool = attrs.field(
+        default=False, validator=of(bool, what="True or False", anchor="include")
     )
     source: str | None = attrs.field(
         default=attrs.Factory(_caller_module),
