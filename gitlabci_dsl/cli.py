@@ -126,7 +126,7 @@ def compile_(
         if errors:
             _fail("\n".join(errors))
         _check_unique(targets, config.root)
-        _check_output(targets, config.root, schema=not no_validate)
+        _check_output(targets, config.root, schema=not no_validate, ignore=config.lint_ignore)
     except GitlabCIDSLError as exc:
         _fail(str(exc))
 
@@ -344,6 +344,79 @@ def graph(
     typer.echo(mermaid(result) if output_format == "mermaid" else dot(result), nl=False)
 
 
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(help="The GitLab CI YAML file to import.", show_default=False),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the module here (e.g. pipelines/main.py) instead of printing it. An "
+            "existing file is left alone unless --force.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates",
+            help="Import a file with a key written twice in one mapping the way GitLab reads "
+            "it (the last one wins) instead of refusing it.",
+        ),
+    ] = False,
+) -> None:
+    """Turn a GitLab CI YAML file into a pipeline module that compiles back to the same YAML.
+
+    Stages become Stage objects, jobs Job objects that refer to each other, hidden templates
+    stay templates, !reference stays a Reference, and jobs that a building block writes become
+    that block. Anything the typed model cannot say exactly is kept in 'extra' (unknown keys
+    with a warning). The import runs the module it wrote and fails rather than return one
+    whose YAML differs from the input. With -o, the module compiles to FILE: when FILE is not
+    where 'gitlabci-dsl compile' would write, the module sets 'output'. Exit 0 on success,
+    1 when the file cannot be imported, 2 on usage errors.
+    """
+    from .errors import GitlabCIDSLError
+    from .importer import import_yaml
+    from .project import display_path, find_root, load_config, output_path
+
+    if not file.is_file():
+        _fail(f"no such file: {file}", code=2)
+    try:
+        config = load_config(find_root(Path.cwd()))
+        source = display_path(file.resolve(), config.root)
+        compiles_to = None
+        if output is not None:
+            if output.suffix != ".py":
+                _fail(f"{output}: the module's name must end in .py", code=2)
+            if output.exists() and not force:
+                _fail(f"{output}: already exists; pass --force to overwrite it")
+            if output_path(output.resolve(), config) != file.resolve():
+                compiles_to = source
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"{source}: cannot read: {exc}")
+        imported = import_yaml(
+            text, source=source, output=compiles_to, allow_duplicates=allow_duplicates
+        )
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
+    for warning in imported.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if output is None:
+        sys.stdout.write(imported.code)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(imported.code, encoding="utf-8")
+    typer.echo(f"written: {output}")
+
+
 def _plan(
     target: Path | None,
     on: str,
@@ -383,18 +456,26 @@ def _plan(
     raise AssertionError  # _fail exits
 
 
-def _check_output(targets: "list[Target]", root: Path, *, schema: bool) -> None:
+def _check_output(
+    targets: "list[Target]", root: Path, *, schema: bool, ignore: "tuple[str, ...]" = ()
+) -> None:
     """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
-    written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses."""
+    written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
+    ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
     from .errors import CompileError
-    from .lint import lint_text
+    from .lint import WHOLE_PIPELINE_RULES, lint_text
     from .project import display_path
 
     problems = []
     for target in targets:
         output = display_path(target.output, root)
+        # A file other files include is checked with them, where its names are defined.
+        skip = (*ignore, *WHOLE_PIPELINE_RULES) if target.included else ignore
         # Only errors stop compile: the practice rules, which only warn, are left to lint.
-        for finding in lint_text(target.text, output, root=root, schema=schema, practice=False):
+        findings = lint_text(
+            target.text, output, root=root, schema=schema, practice=False, ignore=skip
+        )
+        for finding in findings:
             if finding.severity == "error":
                 module = display_path(target.module, root)
                 problems.append(f"{module}: GitLab would refuse {finding.human()}")
@@ -445,5 +526,6 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "lint": lint,
     "explain": explain,
     "graph": graph,
+    "import": import_,
 }
 app = make_app()

@@ -49,7 +49,8 @@ def validate(pipeline: Pipeline) -> None:
         if job.hidden:
             continue
         stage = job.stage_name or default_stage
-        if stage not in stages and not open_ended:
+        # A stage given by a `spec:` input (`$[[ inputs.stage ]]`) is only known once included.
+        if stage not in stages and not open_ended and "$[[" not in stage:
             known = ", ".join(s for s in stages if s not in _EDGE_STAGES)
             add(
                 f"job {job.name!r}: stage {stage!r} is not in the pipeline's stages ({known}); "
@@ -116,7 +117,7 @@ def validate(pipeline: Pipeline) -> None:
                 if target is None:
                     continue
                 targets.append(target.name)
-                if not job.hidden and not part and stage_of(target) > here:
+                if not job.hidden and not part and here >= 0 and stage_of(target) > here:
                     add(
                         f"job {job.name!r}: needs {target.name!r}, which is in a later stage "
                         f"({target.stage_name or default_stage!r}); a job can only need jobs in "
@@ -127,7 +128,13 @@ def validate(pipeline: Pipeline) -> None:
             here = stage_of(job)
             for dep in job.dependencies:
                 target = resolve(job, "dependencies", dep)
-                if target is not None and not job.hidden and not part and stage_of(target) > here:
+                if (
+                    target is not None
+                    and not job.hidden
+                    and not part
+                    and here >= 0
+                    and stage_of(target) > here
+                ):
                     add(
                         f"job {job.name!r}: dependencies {target.name!r} is in a later stage; "
                         f"artifacts can only come from earlier stages. See {DOCS}#dependencies"

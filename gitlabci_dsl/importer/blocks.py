@@ -1,0 +1,247 @@
+"""Recognise jobs that a building block writes: DockerBuild, KanikoBuild, TrivyScan, Mirror.
+
+A job "clearly matches" a block only when the block, given parameters read off the job, writes
+exactly that job: each recogniser reads the parameters (image from ``IMAGE``/``TARGET``, the
+Docker version from the image tag, flags from the build command, the tag strategy from its
+shell lines, the registry from its login) and the block is kept only if its ``.job()`` compiles
+to the same data as the job. Anything else stays a plain ``Job``: a hand-written build that
+differs from the block by one flag is not silently rewritten into one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import compiler
+from ..errors import GitlabCIDSLError
+from ..model.job import Job
+from .convert import same
+from .render import Expr, Layout
+
+__all__ = ["recognise"]
+
+
+def recognise(job: Job, layout: Layout) -> Expr | None:
+    """``Block(...).job()`` when a block writes exactly ``job``, else None."""
+    if job.extra or job.hidden:
+        return None
+    data = compiler._job(job)
+    text = _script_text(job)
+    for candidates in (_docker_build, _kaniko_build, _trivy_scan, _mirror):
+        for block in candidates(job, text):
+            try:
+                built = block.job()
+            except GitlabCIDSLError:
+                continue
+            if built.name == job.name and same(compiler._job(built), data):
+                call = layout.node(block.block)
+                return Expr(open=call.open, close=").job()", items=call.items)
+    return None
+
+
+def _script_text(job: Job) -> str:
+    lines = []
+    for part in (job.before_script, job.script):
+        if isinstance(part, str):
+            lines.append(part)
+        elif isinstance(part, tuple):
+            lines.extend(p for p in part if isinstance(p, str))
+    return "\n".join(lines)
+
+
+def _common(job: Job) -> dict[str, Any]:
+    """The parameters every block takes as they are on the job."""
+    found: dict[str, Any] = {"name": job.name}
+    if job.stage is not None:
+        found["stage"] = job.stage
+    if job.rules is not None:
+        found["rules"] = job.rules
+    if job.needs is not None and all(isinstance(n, str) for n in job.needs):
+        found["needs"] = job.needs
+    return found
+
+
+def _variable(job: Job, name: str) -> str | None:
+    value = (job.variables or {}).get(name)
+    return value if isinstance(value, str) else None
+
+
+def _tag_strategies() -> Iterator[Any]:
+    from ..blocks.tags import TagStrategy
+
+    for sha, short, branch, latest, version in itertools.product((True, False), repeat=5):
+        if sha or not short:
+            yield TagStrategy(sha=sha, short=short, branch=branch, latest=latest, version=version)
+
+
+def _tags_in(text: str) -> Any:
+    """The TagStrategy whose shell lines are in ``text`` (without custom tags), or None."""
+    for strategy in _tag_strategies():
+        if strategy.sha and "\n".join(strategy.shell()) in text:
+            return strategy
+    return None
+
+
+def _registries(text: str) -> list[Any]:
+    from ..blocks.registry import Registry
+
+    candidates = [Registry.gitlab(), Registry.dockerhub(), Registry.ecr(), Registry.job_token()]
+    return [r for r in candidates if r.host in text] or [Registry.gitlab()]
+
+
+def _flag(text: str, flag: str) -> list[str]:
+    return re.findall(rf'{flag}[ =]"?([^"\s]+)"?', text)
+
+
+def _docker_build(job: Job, text: str) -> Iterator[Any]:
+    from ..blocks.docker import DockerBuild, InlineCache, RegistryCache
+
+    image, tags = _variable(job, "IMAGE"), _tags_in(text)
+    if image is None or tags is None or not isinstance(job.image, str):
+        return
+    if not job.image.startswith("docker:") or "docker build" not in text + " buildx build":
+        return
+    found = _common(job)
+    found.update(image=image, tags=tags, docker_version=job.image.removeprefix("docker:"))
+    context = re.findall(r'\\\n\s+"([^"]*)"\n?$', text, re.MULTILINE)
+    if context:
+        found["context"] = context[-1]
+    for flag, key in (("--file", "dockerfile"), ("--target", "target"), ("--platform", "platform")):
+        values = _flag(text, flag)
+        if values:
+            found[key] = values[0]
+    build_args = dict(arg.split("=", 1) for arg in _flag(text, "--build-arg") if "=" in arg)
+    build_args.pop("BUILDKIT_INLINE_CACHE", None)
+    if build_args:
+        found["build_args"] = build_args
+    found["labels"] = "org.opencontainers.image.source" in text
+    caches: list[Any] = [None]
+    inline = re.search(r'--cache-from "\$IMAGE:([^"]+)"', text)
+    if inline:
+        caches.insert(0, InlineCache(from_tag=inline.group(1)))
+    registry_cache = re.search(r'type=registry,ref=([^,"]+),mode=(\w+)', text)
+    if registry_cache:
+        caches.insert(0, RegistryCache(ref=registry_cache.group(1), mode=registry_cache.group(2)))
+    if job.parallel is not None:
+        found["parallel"] = job.parallel
+    for cache, registry in itertools.product(caches, _registries(text)):
+        yield _build(DockerBuild, {**found, "cache": cache, "registry": registry})
+
+
+def _kaniko_build(job: Job, text: str) -> Iterator[Any]:
+    from ..blocks.kaniko import KanikoBuild
+
+    image, tags = _variable(job, "IMAGE"), _tags_in(text)
+    if image is None or tags is None or "--destination" not in text:
+        return
+    found = _common(job)
+    found.update(image=image, tags=tags)
+    for flag, key in (
+        ("--context", "context"),
+        ("--dockerfile", "dockerfile"),
+        ("--target", "target"),
+    ):
+        values = _flag(text, flag)
+        if values:
+            found[key] = values[0]
+    build_args = dict(arg.split("=", 1) for arg in _flag(text, "--build-arg") if "=" in arg)
+    if build_args:
+        found["build_args"] = build_args
+    found["labels"] = "org.opencontainers.image.source" in text
+    cache_repo = _flag(text, "--cache-repo")
+    if cache_repo:
+        found.update(cache=True, cache_repo=cache_repo[0])
+    yield _build(KanikoBuild, found)
+    yield _build(KanikoBuild, {**found, "registries": _registries(text)})
+
+
+def _trivy_scan(job: Job, text: str) -> Iterator[Any]:
+    from ..blocks.trivy import TrivyScan
+
+    if "trivy image" not in text:
+        return
+    target = re.findall(r'"([^"]+)"\s*$', text, re.MULTILINE)
+    severity = _flag(text, "--severity")
+    exit_code = re.findall(r"--exit-code (\d+)", text)
+    if not target:
+        return
+    found = _common(job)
+    found["image"] = target[-1]
+    if severity:
+        found["severity"] = tuple(severity[-1].split(","))
+    if exit_code:
+        found["exit_code"] = int(exit_code[-1])
+    found["ignore_unfixed"] = "--ignore-unfixed" in text
+    if job.allow_failure is True:
+        found["allow_failure"] = True
+    scanner = getattr(job.image, "name", None)
+    if isinstance(scanner, str):
+        found["scanner"] = scanner
+    for reports in (("gitlab",), ("gitlab", "sarif"), ("sarif",), ()):
+        for registry in _registries(text):
+            yield _build(TrivyScan, {**found, "reports": reports, "registry": registry})
+
+
+def _mirror(job: Job, text: str) -> Iterator[Any]:
+    from ..blocks.mirror import Mirror
+
+    target, tags = _variable(job, "TARGET"), _tags_in(text)
+    if target is None or tags is None:
+        return
+    source = re.search(r'(?:docker://|copy "|docker pull ")"?([^"\s]+?)"? ', text + " ")
+    found = _common(job)
+    found.pop("rules", None)
+    found.update(target=target, tags=tags)
+    tool = "skopeo" if "skopeo copy" in text else "crane" if "crane copy" in text else "docker"
+    found["tool"] = tool
+    sources = re.findall(
+        r'(?:skopeo copy --all "docker://|crane copy "|docker pull ")([^"]+)"', text
+    )
+    if not sources and source is None:
+        return
+    found["source"] = sources[0] if sources else source.group(1)  # type: ignore[union-attr]
+    registries = _registries(text)
+    for on, source_registry, target_registry in itertools.product(
+        ("tags", "always"), registries, [*registries, *_target_registries(text)]
+    ):
+        yield _build(
+            Mirror,
+            {
+                **found,
+                "on": on,
+                "source_registry": source_registry,
+                "target_registry": target_registry,
+            },
+        )
+
+
+def _target_registries(text: str) -> list[Any]:
+    from ..blocks.registry import Registry
+
+    hosts = re.findall(r'--password-stdin "([^"]+)"', text)
+    return [
+        # A variable's name, not a secret.
+        Registry.basic(host=host, user="$MIRROR_USER", password="$MIRROR_PASSWORD")  # noqa: S106
+        for host in hosts
+    ]
+
+
+def _build(cls: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    return _Lazy(cls, kwargs)
+
+
+class _Lazy:
+    """A block to try: built when asked for its job, so a refused combination is skipped."""
+
+    def __init__(self, cls: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        self.cls = cls
+        self.kwargs = kwargs
+        self.block: Any = None
+
+    def job(self) -> Job:
+        self.block = self.cls(**self.kwargs)
+        built: Job = self.block.job()
+        return built
