@@ -888,3 +888,21 @@ def test_reserved_or_long_job_names_are_rejected(name: str) -> None:
     with pytest.raises(ValidationError) as raised:
         Job(name, script=["true"])
     assert isinstance(raised.value, GitlabCIDSLError)
+
+
+@PIPELINES
+@given(pipeline_plans(inputs=True))
+def test_import_gives_back_the_pipeline(plan: PipelinePlan) -> None:
+    """import(to_yaml(p)) is a module whose pipeline compiles to the same documents as p (key
+    order aside: a hidden key that is not a job moves to the end), and importing that output
+    again writes the same module."""
+    from gitlabci_dsl.importer import first_difference, import_yaml
+
+    pipeline = build(plan)
+    text = to_yaml(pipeline)
+    code = import_yaml(text, source="p.yml").code
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "p.py", "exec"), namespace)  # noqa: S102 - the module import wrote
+    imported = namespace["pipeline"]
+    assert first_difference(to_documents(pipeline), to_documents(imported)) is None
+    assert import_yaml(to_yaml(imported), source="p.yml").code == code
