@@ -347,7 +347,9 @@ def graph(
 def import_(
     file: Annotated[
         Path,
-        typer.Argument(help="The GitLab CI YAML file to import.", show_default=False),
+        typer.Argument(
+            help="The GitLab CI YAML file to import.", show_default=False, metavar="FILE.yml"
+        ),
     ],
     output: Annotated[
         Path | None,

@@ -326,3 +326,30 @@ def test_generated_modules_pass_ruff_and_mypy(corpus: list[Path], tmp_path: Path
             command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_example_is_what_import_writes() -> None:
+    """docs/import.md shows a YAML file and the module import writes for it, byte for byte."""
+    page = (ROOT / "docs/import.md").read_text(encoding="utf-8")
+    yaml_text = page.split("```yaml\n", 1)[1].split("```\n", 1)[0]
+    module = page.split("```python\n", 1)[1].split("```\n", 1)[0]
+    assert import_yaml(yaml_text, source="ci.yml").code == module
+
+
+def test_docs_figures_come_from_the_round_trip(corpus: list[Path]) -> None:
+    """The pass rate docs/import.md quotes is the one the round-trip script prints."""
+    outcomes = import_roundtrip.roundtrip_folder(corpus[0].parent)
+    last_line = import_roundtrip.summary(outcomes).splitlines()[-1]
+    assert last_line in (ROOT / "docs/import.md").read_text(encoding="utf-8")
+
+
+def test_a_hand_written_build_gets_a_pointer_to_the_block() -> None:
+    """A job that pushes with docker but is not what DockerBuild writes stays a Job, with a
+    comment naming the block that does it securely."""
+    text = (
+        "build:\n  image: docker:latest\n  services: [docker:dind]\n"
+        '  script: [docker build -t "$CI_REGISTRY_IMAGE" ., docker push "$CI_REGISTRY_IMAGE"]\n'
+    )
+    code = import_yaml(text, source="x.yml").code
+    assert "# This job runs `docker push` by hand; DockerBuild writes such a job" in code
+    assert "\nbuild = Job(" in code

@@ -398,7 +398,7 @@ class _Module:
         return typed
 
     def _jobs(self, jobs: list[tuple[str, dict[str, Any]]]) -> list[str]:
-        from .blocks import recognise
+        from .blocks import hint, recognise
 
         nodes = {
             name: self.convert.job(name, data, warn_unknown=not name.startswith("."))
@@ -407,9 +407,11 @@ class _Module:
         lines = []
         for name in _definition_order(jobs):
             job = nodes[name]
-            expr = recognise(cast("Job", job), self.layout) or self.layout.node(job)
+            block = recognise(cast("Job", job), self.layout)
             var = self.variable(_identifier(name, "job"), "job")
-            lines.append(statement(var, expr))
+            line = statement(var, block or self.layout.node(job))
+            comment = None if block else hint(cast("Job", job))
+            lines.append(f"{comment}\n{line}" if comment else line)
             self.job_vars[name] = var
         return lines
 

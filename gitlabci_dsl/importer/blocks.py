@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from ..model.job import Job
 from .convert import same
 from .render import Expr, Layout
 
-__all__ = ["recognise"]
+__all__ = ["hint", "recognise"]
 
 
 def recognise(job: Job, layout: Layout) -> Expr | None:
@@ -39,6 +40,30 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
             if built.name == job.name and same(compiler._job(built), data):
                 call = layout.node(block.block)
                 return Expr(open=call.open, close=").job()", items=call.items)
+    return None
+
+
+# What a hand-written job does, by a command in its script, and the block that writes it.
+_HINTS = (
+    ("docker push", "DockerBuild", "docker-build"),
+    ("/kaniko/executor", "KanikoBuild", "kaniko"),
+    ("trivy image", "TrivyScan", "trivy"),
+    ("skopeo copy", "Mirror", "mirror"),
+    ("crane copy", "Mirror", "mirror"),
+)
+
+
+def hint(job: Job) -> str | None:
+    """A comment for a job that does by hand what a block does, or None."""
+    text = _script_text(job)
+    for command, block, page in _HINTS:
+        if command in text:
+            text = (
+                f"This job runs `{command}` by hand; {block} writes such a job with the "
+                f"registry password on stdin and a pinned image (gitlabci-dsl's docs: "
+                f"blocks/{page}.md)."
+            )
+            return "\n".join(f"# {line}" for line in textwrap.wrap(text, 86))
     return None
 
 
