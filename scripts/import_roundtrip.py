@@ -111,7 +111,8 @@ def compile_module(code: str, project: Path) -> str:
     finally:
         os.chdir(here)
     if result.exit_code != 0:
-        return "error: " + (result.stderr or result.stdout).strip().replace("\n", " | ")[:300]
+        message = (result.stderr or result.stdout).strip().replace("\n", " | ")
+        return message if message.startswith("error") else f"error: {message}"
     return result.stdout
 
 
