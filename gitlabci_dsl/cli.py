@@ -30,7 +30,7 @@ def make_app(only: str | None = None) -> typer.Typer:
     new = typer.Typer(
         name="gitlabci-dsl",
         help="GitLab CI pipelines as typed Python objects, compiled to .gitlab-ci.yml.",
-        add_completion=False,
+        add_completion=True,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
@@ -55,8 +55,28 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only errors, warnings and the output asked for (no 'written:' lines).",
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also say what each step did, on standard error."),
+    ] = False,
 ) -> None:
-    """GitLab CI pipelines as typed Python objects, compiled to .gitlab-ci.yml."""
+    """GitLab CI pipelines as typed Python objects, compiled to .gitlab-ci.yml.
+
+    Colour is used only on a terminal, and never when NO_COLOR is set.
+    """
+    from .term import set_level
+
+    if quiet and verbose:
+        _fail("--quiet and --verbose cannot be used together", code=2)
+    set_level(quiet, verbose)
 
 
 def compile_(
@@ -99,6 +119,7 @@ def compile_(
     """
     from .errors import GitlabCIDSLError
     from .project import (
+        check_output,
         compile_module,
         current_text,
         discover,
@@ -126,10 +147,18 @@ def compile_(
         if errors:
             _fail("\n".join(errors))
         _check_unique(targets, config.root)
-        _check_output(targets, config.root, schema=not no_validate, ignore=config.lint_ignore)
+        check_output(targets, config.root, schema=not no_validate, ignore=config.lint_ignore)
     except GitlabCIDSLError as exc:
         _fail(str(exc))
 
+    from .term import detail, info, paint
+
+    for target in targets:
+        detail(
+            f"{display_path(target.module, config.root)} -> "
+            f"{display_path(target.output, config.root)}: {target.text.count(chr(10))} lines"
+            + ("" if no_validate else ", GitLab's schema and pipeline checks passed")
+        )
     if stdout:
         for target in targets:
             sys.stdout.write(target.text)
@@ -142,20 +171,25 @@ def compile_(
     if diff:
         _print_diff(stale, config.root)
     if check or diff:
+        stream = sys.stderr if check else sys.stdout
         for target, old in stale:
             state = "missing" if old is None else "stale"
-            typer.echo(f"{state}: {display_path(target.output, config.root)}", err=check)
+            where = display_path(target.output, config.root)
+            stream.write(f"{paint(state + ':', 'yellow', stream)} {where}\n")
         if check and stale:
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
         if check:
-            typer.echo(f"{len(targets)} file(s) up to date")
+            info("", f"{len(targets)} file(s) up to date")
         return
     write_all([target for target, _ in stale])
     changed = {id(t) for t, _ in stale}
     for target in targets:
-        state = "written" if id(target) in changed else "unchanged"
-        typer.echo(f"{state}: {display_path(target.output, config.root)}")
+        where = display_path(target.output, config.root)
+        if id(target) in changed:
+            info("written:", f" {where}")
+        else:
+            info("unchanged:", f" {where}", "bold")
 
 
 def lint(
@@ -219,7 +253,13 @@ def lint(
         findings += lint_text(
             text, display_path(file, config.root), root=config.root, ignore=config.lint_ignore
         )
-    sys.stdout.write(render(findings, output_format, len(files)))
+    from .term import detail, paint_findings
+
+    detail(
+        f"checked {len(files)} file(s): {', '.join(display_path(f, config.root) for f in files)}"
+    )
+    report = render(findings, output_format, len(files))
+    sys.stdout.write(paint_findings(report, sys.stdout) if output_format == "human" else report)
     failing = {"error", "warning"} if strict else {"error"}
     if any(f.severity in failing for f in findings):
         raise typer.Exit(1)
@@ -409,14 +449,20 @@ def import_(
         )
     except GitlabCIDSLError as exc:
         _fail(str(exc))
+    from .term import detail, info, paint
+
     for warning in imported.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        sys.stderr.write(f"{paint('warning:', 'yellow', sys.stderr)} {warning}\n")
+    detail(
+        f"{source}: {imported.code.count(chr(10))} lines of Python; the module compiles back "
+        "to the same YAML"
+    )
     if output is None:
         sys.stdout.write(imported.code)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(imported.code, encoding="utf-8")
-    typer.echo(f"written: {output}")
+    info("written:", f" {output}")
 
 
 def _plan(
@@ -458,33 +504,6 @@ def _plan(
     raise AssertionError  # _fail exits
 
 
-def _check_output(
-    targets: "list[Target]", root: Path, *, schema: bool, ignore: "tuple[str, ...]" = ()
-) -> None:
-    """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
-    written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
-    ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
-    from .errors import CompileError
-    from .lint import WHOLE_PIPELINE_RULES, lint_text
-    from .project import display_path
-
-    problems = []
-    for target in targets:
-        output = display_path(target.output, root)
-        # A file other files include is checked with them, where its names are defined.
-        skip = (*ignore, *WHOLE_PIPELINE_RULES) if target.included else ignore
-        # Only errors stop compile: the practice rules, which only warn, are left to lint.
-        findings = lint_text(
-            target.text, output, root=root, schema=schema, practice=False, ignore=skip
-        )
-        for finding in findings:
-            if finding.severity == "error":
-                module = display_path(target.module, root)
-                problems.append(f"{module}: GitLab would refuse {finding.human()}")
-    if problems:
-        raise CompileError("\n".join(problems))
-
-
 def _check_unique(targets: "list[Target]", root: Path) -> None:
     from .errors import LoadError
     from .project import display_path
@@ -519,7 +538,10 @@ def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}".replace("\n", "\nerror: "), err=True)
+    from .term import paint
+
+    label = paint("error:", "red", sys.stderr)
+    sys.stderr.write(f"{label} {message}".replace("\n", f"\n{label} ") + "\n")
     raise typer.Exit(code)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import GitlabCIDSLError, LoadError
+from .errors import CompileError, GitlabCIDSLError, LoadError
 
 if TYPE_CHECKING:
     from .model.pipeline import Pipeline
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Config",
     "Target",
+    "check_output",
     "compile_module",
     "discover",
     "display_path",
@@ -273,6 +274,31 @@ def compile_module(path: Path, config: Config) -> Target:
         text=text,
         included=pipeline.included,
     )
+
+
+def check_output(
+    targets: Sequence[Target], root: Path, *, schema: bool = True, ignore: Sequence[str] = ()
+) -> None:
+    """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
+    written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
+    ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
+    from .lint import WHOLE_PIPELINE_RULES, lint_text
+
+    problems = []
+    for target in targets:
+        output = display_path(target.output, root)
+        # A file other files include is checked with them, where its names are defined.
+        skip = (*ignore, *WHOLE_PIPELINE_RULES) if target.included else tuple(ignore)
+        # Only errors stop compile: the practice rules, which only warn, are left to lint.
+        findings = lint_text(
+            target.text, output, root=root, schema=schema, practice=False, ignore=skip
+        )
+        for finding in findings:
+            if finding.severity == "error":
+                module = display_path(target.module, root)
+                problems.append(f"{module}: GitLab would refuse {finding.human()}")
+    if problems:
+        raise CompileError("\n".join(problems))
 
 
 def current_text(path: Path) -> str | None:

@@ -1,0 +1,66 @@
+"""How the command line talks: colour only on a terminal and never with ``NO_COLOR``, and how
+much it says (``--quiet``, ``--verbose``).
+
+Colour follows https://no-color.org: any non-empty ``NO_COLOR`` turns it off; so does output
+that is not a terminal (a pipe, a file, CI logs). Only the words that carry the verdict are
+coloured (``error``, ``warning``, ``written``...), never the data a command prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import TextIO
+
+__all__ = ["LEVEL", "color", "detail", "info", "paint", "paint_findings", "set_level"]
+
+# -1 quiet (errors and requested output only), 0 normal, 1 verbose.
+LEVEL = [0]
+
+_CODES = {"red": "31", "yellow": "33", "green": "32", "blue": "34", "bold": "1"}
+_SEVERITY = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def set_level(quiet: bool, verbose: bool) -> None:
+    LEVEL[0] = -1 if quiet else 1 if verbose else 0
+
+
+def color(stream: TextIO) -> bool:
+    """Whether to colour what goes to ``stream``."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def paint(text: str, name: str, stream: TextIO) -> str:
+    """``text`` in colour ``name`` when ``stream`` takes colour, else unchanged."""
+    if not color(stream):
+        return text
+    return f"\x1b[{_CODES[name]}m{text}\x1b[0m"
+
+
+def paint_findings(text: str, stream: TextIO) -> str:
+    """Lint's human report with each finding's severity in its colour."""
+    if not color(stream):
+        return text
+    return re.sub(
+        r"(?m)(: )(error|warning|info)(\[)",
+        lambda m: m.group(1) + paint(m.group(2), _SEVERITY[m.group(2)], stream) + m.group(3),
+        text,
+    )
+
+
+def info(label: str, message: str, name: str = "green", *, err: bool = False) -> None:
+    """A progress line (``written: .gitlab-ci.yml``); ``--quiet`` drops it."""
+    if LEVEL[0] < 0:
+        return
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{paint(label, name, stream)}{message}\n")
+
+
+def detail(message: str) -> None:
+    """A line only ``--verbose`` shows, on standard error so output stays clean."""
+    if LEVEL[0] > 0:
+        sys.stderr.write(f"{paint('verbose:', 'blue', sys.stderr)} {message}\n")
