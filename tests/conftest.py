@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+# pytester runs users' test files against our pytest plugin (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
