@@ -79,7 +79,7 @@ def _root(
     set_level(quiet, verbose)
 
 
-def compile_(
+def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -100,6 +100,14 @@ def compile_(
         bool,
         typer.Option("--stdout", help="Write nothing; print the generated YAML instead."),
     ] = False,
+    fail_on_write: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-write",
+            help="Exit 1 when a file was written (created or changed), as a pre-commit hook "
+            "must: pre-commit does not see a new, untracked file.",
+        ),
+    ] = False,
     no_validate: Annotated[
         bool,
         typer.Option(
@@ -115,7 +123,8 @@ def compile_(
 
     The YAML is checked against GitLab's schema (unless --no-validate) and the checks GitLab
     runs when it creates a pipeline. If any module fails, nothing is written. Exit 0 on
-    success, 1 when a pipeline is invalid or a file is stale (--check), 2 on usage errors.
+    success, 1 when a pipeline is invalid, a file is stale (--check) or was written
+    (--fail-on-write), 2 on usage errors.
     """
     from .errors import GitlabCIDSLError
     from .project import (
@@ -190,6 +199,9 @@ def compile_(
             info("written:", f" {where}")
         else:
             info("unchanged:", f" {where}", "bold")
+    if fail_on_write and stale:
+        typer.echo(f"{len(stale)} file(s) written: review and stage them", err=True)
+        raise typer.Exit(1)
 
 
 def lint(

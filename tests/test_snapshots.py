@@ -16,7 +16,6 @@ from conftest import ROOT
 from gitlab_schema import schema_errors
 from gitlabci_dsl.project import compile_module, discover, load_config
 
-
 CONFIG = load_config(ROOT)
 PIPELINES = discover(CONFIG)
 # The keyword tour includes files that do not exist: it is compiled, never checked as a whole.
