@@ -477,6 +477,44 @@ def import_(
     info("written:", f" {output}")
 
 
+def init() -> None:
+    """Start a project: pipelines/main.py (DockerBuild, TrivyScan and a deploy that needs a
+    clean scan), tests/test_pipelines.py (a snapshot of the generated YAML and a lint check,
+    with gitlabci-dsl's pytest plugin) and a .pre-commit-config.yaml whose hook regenerates
+    the YAML on every commit.
+
+    Never overwrites: if the pipeline or the test exists, nothing is written; an existing
+    .pre-commit-config.yaml is left alone and the entry to add is printed. A hand-written
+    .gitlab-ci.yml is refused too: 'gitlabci-dsl import' starts from it. Exit 0 on success,
+    1 when it refuses.
+    """
+    from .project import display_path, find_root, load_config
+    from .scaffold import PRE_COMMIT_ENTRY, plan
+    from .term import info
+
+    config = load_config(find_root(Path.cwd()))
+    root = config.root
+    chosen = plan(root, config.pipelines)
+    if chosen.refusal is not None:
+        _fail(chosen.refusal)
+    for path, text in chosen.write.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        info("written:", f" {display_path(path, root)}")
+    for path in chosen.kept:
+        typer.echo(
+            f"kept: {display_path(path, root)} exists; add this under its repos:\n"
+            f"{PRE_COMMIT_ENTRY}",
+            err=True,
+        )
+    info(
+        "next: ",
+        "gitlabci-dsl compile (writes .gitlab-ci.yml), then pytest --snapshot-update, "
+        "then pre-commit install",
+        "bold",
+    )
+
+
 def _plan(
     target: Path | None,
     on: str,
@@ -563,5 +601,6 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "explain": explain,
     "graph": graph,
     "import": import_,
+    "init": init,
 }
 app = make_app()

@@ -1,0 +1,102 @@
+"""`gitlabci-dsl init`: a new project's pipeline, snapshot test and pre-commit hook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from gitlabci_dsl.cli import app
+from gitlabci_dsl.scaffold import PRE_COMMIT_ENTRY
+
+runner = CliRunner()
+WRITTEN = ("pipelines/main.py", "tests/test_pipelines.py", ".pre-commit-config.yaml")
+
+
+def test_init_writes_a_pipeline_that_compiles_and_lints_clean(project: Path) -> None:
+    """The three files appear; the pipeline compiles and `lint --strict` finds nothing."""
+    (project / "pipelines").rmdir()
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    for name in WRITTEN:
+        assert f"written: {name}" in result.stdout
+        assert (project / name).is_file()
+    assert runner.invoke(app, ["compile"]).exit_code == 0
+    text = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    for job in ("build:", "container-scan:", "deploy:"):
+        assert f"\n{job}\n" in text
+    linted = runner.invoke(app, ["lint", "--strict"])
+    assert linted.exit_code == 0, linted.stdout
+    assert linted.stdout.startswith("0 error(s), 0 warning(s), 0 info")
+
+
+def test_scaffolded_python_is_formatted_and_typed(project: Path) -> None:
+    """What init writes passes ruff format, ruff check and mypy --strict, as users' CI would."""
+    (project / "pipelines").rmdir()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    env = {**os.environ, "MYPYPATH": str(ROOT)}
+    for command in (
+        ["ruff", "format", "--check", "--isolated", "pipelines", "tests"],
+        ["ruff", "check", "--isolated", "pipelines", "tests"],
+        ["mypy", "--strict", "--no-incremental", "pipelines", "tests"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_scaffolded_test_records_and_guards_the_yaml(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot test init writes passes under --snapshot-update, then on its own."""
+    (pytester.path / "pyproject.toml").write_text('[project]\nname = "demo"\n', encoding="utf-8")
+    monkeypatch.chdir(pytester.path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    pytester.runpytest_subprocess("--snapshot-update").assert_outcomes(passed=2)
+    assert (pytester.path / "tests/__snapshots__/test_pipelines/test_main_pipeline.yml").is_file()
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+
+
+def test_init_never_overwrites(project: Path) -> None:
+    """An existing pipeline module: exit 1, the file is named, nothing is written."""
+    (project / "pipelines/main.py").write_text("# mine\n", encoding="utf-8")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 1
+    assert "error: pipelines/main.py already exist(s); init never overwrites a file" in (
+        result.stderr
+    )
+    assert (project / "pipelines/main.py").read_text(encoding="utf-8") == "# mine\n"
+    assert not (project / "tests/test_pipelines.py").exists()
+    assert not (project / ".pre-commit-config.yaml").exists()
+
+
+def test_an_existing_pre_commit_config_is_kept(project: Path) -> None:
+    """The user's .pre-commit-config.yaml is left as it is; the entry to add is printed."""
+    config = project / ".pre-commit-config.yaml"
+    config.write_text("repos: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0
+    assert config.read_text(encoding="utf-8") == "repos: []\n"
+    assert "kept: .pre-commit-config.yaml exists" in result.stderr
+    assert PRE_COMMIT_ENTRY in result.stderr
+    assert (project / "pipelines/main.py").is_file()
+
+
+def test_a_hand_written_gitlab_ci_yml_points_to_import(project: Path) -> None:
+    """init would later overwrite a hand-written .gitlab-ci.yml: it refuses and names import."""
+    (project / ".gitlab-ci.yml").write_text("job:\n  script: [make]\n", encoding="utf-8")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 1
+    assert "gitlabci-dsl import .gitlab-ci.yml -o pipelines/main.py" in result.stderr
+    assert not (project / "pipelines/main.py").exists()
