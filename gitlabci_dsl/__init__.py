@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import ci
+    from .blocks.buildah import BuildahBuild
     from .blocks.cleanup import CleanupPolicy, RegistryCleanup
     from .blocks.debug import RegistryDebug
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
@@ -72,6 +73,7 @@ __version__ = "0.1.0"
 
 _WHERE: dict[str, str] = {
     "ci": "",
+    "BuildahBuild": "blocks.buildah",
     "CleanupPolicy": "blocks.cleanup",
     "RegistryCleanup": "blocks.cleanup",
     "RegistryDebug": "blocks.debug",
@@ -153,6 +155,7 @@ __all__ = [
     "AutoCancel",
     "AwsSecret",
     "AzureSecret",
+    "BuildahBuild",
     "Cache",
     "CacheKey",
     "Changes",

@@ -17,6 +17,7 @@ EXPORTED = [
     "AutoCancel",
     "AwsSecret",
     "AzureSecret",
+    "BuildahBuild",
     "Cache",
     "CacheKey",
     "Changes",

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pytest
 
 from gitlabci_dsl import (
+    BuildahBuild,
     DockerBuild,
     ImageRef,
     InlineCache,
@@ -762,3 +763,58 @@ def test_registry_debug_checks_each_step_without_echoing_secrets(tmp_path: Path)
     assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH", "when": "manual"}]
     with pytest.raises(ValidationError, match="not supported"):
         RegistryDebug(registry=Registry.dockerhub())
+
+
+def test_buildah_build_job() -> None:
+    """Pinned Buildah, vfs/chroot, a job-private credentials file, login on stdin, one build
+    with the primary tag, then a push per tag."""
+    job = to_dict(Pipeline(jobs=[BuildahBuild().job()]))["build"]
+    assert job["image"] == "quay.io/buildah/stable:v1.38.1"
+    assert job["variables"] == {
+        "IMAGE": "$CI_REGISTRY_IMAGE",
+        "STORAGE_DRIVER": "vfs",
+        "BUILDAH_ISOLATION": "chroot",
+    }
+    private, login = job["before_script"]
+    assert private.startswith('export REGISTRY_AUTH_FILE="$(mktemp)"')
+    assert "trap 'rm -f \"$REGISTRY_AUTH_FILE\"' EXIT" in private
+    assert login == (
+        "printf '%s' \"$CI_REGISTRY_PASSWORD\" | buildah login --username "
+        '"$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"'
+    )
+    tags, build, push = job["script"]
+    assert tags.startswith('TAGS="$CI_COMMIT_SHA"')
+    assert build.startswith('buildah build \\\n  --tag "$IMAGE:$CI_COMMIT_SHA"')
+    assert build.endswith('"."')
+    assert (
+        push
+        == 'for tag in $TAGS; do\n  buildah push "$IMAGE:$CI_COMMIT_SHA" "docker://$IMAGE:$tag"\ndone'
+    )
+
+
+def test_buildah_build_options_and_validation() -> None:
+    """The DockerBuild vocabulary maps to buildah's flags; ECR is refused with the way out."""
+    job = BuildahBuild(
+        dockerfile="docker/Dockerfile",
+        target="runtime",
+        platform="linux/arm64",
+        build_args={"VERSION": "1.2"},
+        labels=False,
+        context="app",
+        tags=TagStrategy(short=True, latest=False),
+    ).job()
+    assert isinstance(job.script, tuple)
+    build = str(job.script[1])
+    for flag in (
+        '--tag "$IMAGE:$CI_COMMIT_SHORT_SHA"',
+        '--file "docker/Dockerfile"',
+        '--target "runtime"',
+        '--platform "linux/arm64"',
+        '--build-arg "VERSION=1.2"',
+    ):
+        assert flag in build
+    assert "--label" not in build
+    assert build.endswith('"app"')
+    assert BuildahBuild(registry=Registry.dockerhub()).image_ref.tag == "$CI_COMMIT_SHA"
+    with pytest.raises(ValidationError, match="no AWS CLI for an ECR login"):
+        BuildahBuild(registry=Registry.ecr())

@@ -59,7 +59,19 @@ case "$1 $2" in
 esac
 exit 0
 """
-TOOLS = ("docker", "trivy", "kubectl", "skopeo", "crane", "curl", "aws", "glab", "apk", "npm")
+TOOLS = (
+    "docker",
+    "buildah",
+    "trivy",
+    "kubectl",
+    "skopeo",
+    "crane",
+    "curl",
+    "aws",
+    "glab",
+    "apk",
+    "npm",
+)
 
 
 class Source(NamedTuple):
@@ -266,7 +278,7 @@ def test_example_jobs_run_and_keep_secrets_off_command_lines(
         assert not any(secret in c for c in arguments), secret
     for job_commands in by_job(run.calls).values():
         for index, command in enumerate(job_commands):
-            if re.match(r"(?:docker login|skopeo login|crane auth login) ", command):
+            if re.match(r"(?:docker login|skopeo login|buildah login|crane auth login) ", command):
                 assert "--password-stdin" in command
                 assert job_commands[index + 1] not in ("stdin: ", "stdin: None")
     assert normalized(run, tmp_path) == snapshot.use_extension(TextSnapshot)
@@ -281,7 +293,7 @@ EXPECTED_TAGS = {
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
-@pytest.mark.parametrize("example", ["docker_build", "kaniko"])
+@pytest.mark.parametrize("example", ["docker_build", "kaniko", "buildah"])
 def test_builds_push_the_tags_of_each_pipeline_source(
     example: str, source: str, tools: Path, shims: Path, tmp_path: Path
 ) -> None:

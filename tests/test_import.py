@@ -220,9 +220,10 @@ def test_a_building_block_job_becomes_the_block() -> None:
     assert "= Job(" not in code
 
 
-@pytest.mark.parametrize("example", ["kaniko", "scan", "mirror", "registries", "flow"])
+@pytest.mark.parametrize("example", ["kaniko", "scan", "mirror", "registries", "flow", "buildah"])
 def test_block_examples_recover_their_blocks(example: str) -> None:
-    """KanikoBuild, TrivyScan and Mirror jobs are recognised in the compiled examples."""
+    """KanikoBuild, BuildahBuild, TrivyScan and Mirror jobs are recognised in the compiled
+    examples."""
     text = (ROOT / f".gitlab/ci/{example}.yml").read_text(encoding="utf-8")
     code = import_yaml(text, source=f"{example}.yml").code
     expected = {
@@ -231,6 +232,7 @@ def test_block_examples_recover_their_blocks(example: str) -> None:
         "mirror": ["DockerBuild(", "Mirror("],
         "registries": ["DockerBuild("],
         "flow": ["DockerBuild(", "TrivyScan("],
+        "buildah": ["BuildahBuild(", "Mirror("],
     }[example]
     for block in expected:
         assert block in code

@@ -280,10 +280,14 @@ class Registry(Node):
         return f"printf '%s' \"{self.password}\""
 
     def docker_login(self, tool: str = "docker") -> str:
-        """``docker login`` (or ``skopeo login``/``crane auth login``) with ``--password-stdin``."""
-        command = {"docker": "docker login", "skopeo": "skopeo login", "crane": "crane auth login"}[
-            tool
-        ]
+        """``docker login`` (or ``skopeo login``, ``buildah login``, ``crane auth login``) with
+        ``--password-stdin``."""
+        command = {
+            "docker": "docker login",
+            "skopeo": "skopeo login",
+            "buildah": "buildah login",
+            "crane": "crane auth login",
+        }[tool]
         return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'
 
 

@@ -1,4 +1,5 @@
-"""Recognise jobs that a building block writes: DockerBuild, KanikoBuild, TrivyScan, Mirror.
+"""Recognise jobs that a building block writes: DockerBuild, BuildahBuild, KanikoBuild,
+TrivyScan, Mirror.
 
 A job "clearly matches" a block only when the block, given parameters read off the job, writes
 exactly that job: each recogniser reads the parameters (image from ``IMAGE``/``TARGET``, the
@@ -31,7 +32,7 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
         return None
     data = compiler._job(job)
     text = _script_text(job)
-    for candidates in (_docker_build, _kaniko_build, _trivy_scan, _mirror):
+    for candidates in (_docker_build, _buildah_build, _kaniko_build, _trivy_scan, _mirror):
         for block in candidates(job, text):
             try:
                 built = block.job()
@@ -46,6 +47,7 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
 # What a hand-written job does, by a command in its script, and the block that writes it.
 _HINTS = (
     ("docker push", "DockerBuild", "docker-build"),
+    ("buildah push", "BuildahBuild", "buildah"),
     ("/kaniko/executor", "KanikoBuild", "kaniko"),
     ("trivy image", "TrivyScan", "trivy"),
     ("skopeo copy", "Mirror", "mirror"),
@@ -121,6 +123,24 @@ def _flag(text: str, flag: str) -> list[str]:
     return re.findall(rf'{flag}[ =]"?([^"\s]+)"?', text)
 
 
+def _build_options(text: str, ignore_args: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The parameters DockerBuild and BuildahBuild share, read off their build command."""
+    found: dict[str, Any] = {}
+    context = re.findall(r'\\\n\s+"([^"]*)"\n?$', text, re.MULTILINE)
+    if context:
+        found["context"] = context[-1]
+    for flag, key in (("--file", "dockerfile"), ("--target", "target"), ("--platform", "platform")):
+        values = _flag(text, flag)
+        if values:
+            found[key] = values[0]
+    args = dict(arg.split("=", 1) for arg in _flag(text, "--build-arg") if "=" in arg)
+    build_args = {k: v for k, v in args.items() if k not in ignore_args}
+    if build_args:
+        found["build_args"] = build_args
+    found["labels"] = "org.opencontainers.image.source" in text
+    return found
+
+
 def _docker_build(job: Job, text: str) -> Iterator[Any]:
     from ..blocks.docker import DockerBuild, InlineCache, RegistryCache
 
@@ -131,18 +151,7 @@ def _docker_build(job: Job, text: str) -> Iterator[Any]:
         return
     found = _common(job)
     found.update(image=image, tags=tags, docker_version=job.image.removeprefix("docker:"))
-    context = re.findall(r'\\\n\s+"([^"]*)"\n?$', text, re.MULTILINE)
-    if context:
-        found["context"] = context[-1]
-    for flag, key in (("--file", "dockerfile"), ("--target", "target"), ("--platform", "platform")):
-        values = _flag(text, flag)
-        if values:
-            found[key] = values[0]
-    build_args = dict(arg.split("=", 1) for arg in _flag(text, "--build-arg") if "=" in arg)
-    build_args.pop("BUILDKIT_INLINE_CACHE", None)
-    if build_args:
-        found["build_args"] = build_args
-    found["labels"] = "org.opencontainers.image.source" in text
+    found.update(_build_options(text, ignore_args=("BUILDKIT_INLINE_CACHE",)))
     caches: list[Any] = [None]
     inline = re.search(r'--cache-from "\$IMAGE:([^"]+)"', text)
     if inline:
@@ -154,6 +163,21 @@ def _docker_build(job: Job, text: str) -> Iterator[Any]:
         found["parallel"] = job.parallel
     for cache, registry in itertools.product(caches, _registries(text)):
         yield _build(DockerBuild, {**found, "cache": cache, "registry": registry})
+
+
+def _buildah_build(job: Job, text: str) -> Iterator[Any]:
+    from ..blocks.buildah import BuildahBuild
+
+    image, tags = _variable(job, "IMAGE"), _tags_in(text)
+    if image is None or tags is None or "buildah build" not in text:
+        return
+    if not isinstance(job.image, str):
+        return
+    found = _common(job)
+    found.update(image=image, tags=tags, builder=job.image)
+    found.update(_build_options(text))
+    for registry in _registries(text):
+        yield _build(BuildahBuild, {**found, "registry": registry})
 
 
 def _kaniko_build(job: Job, text: str) -> Iterator[Any]:

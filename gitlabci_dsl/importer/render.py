@@ -195,6 +195,7 @@ def _equal(value: Any, default: Any) -> bool:
     return type(value) is type(default) and bool(value == default)
 
 
+_BLOCKS = ("DockerBuild", "BuildahBuild", "KanikoBuild", "TrivyScan", "Mirror")
 # Fields whose strings name a job or a stage.
 _REFS: dict[tuple[str, str], str] = {
     ("Job", "stage"): "stage",
