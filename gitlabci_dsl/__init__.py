@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .blocks.kaniko import KanikoBuild
     from .blocks.kubernetes import KubeDeploy, PullSecret, image_pull_secrets
     from .blocks.mirror import Mirror
+    from .blocks.prune import RegistryPrune
     from .blocks.registry import ImageRef, Registry
     from .blocks.tags import TagStrategy
     from .blocks.trivy import TrivyScan
@@ -85,6 +86,7 @@ _WHERE: dict[str, str] = {
     "PullSecret": "blocks.kubernetes",
     "image_pull_secrets": "blocks.kubernetes",
     "Mirror": "blocks.mirror",
+    "RegistryPrune": "blocks.prune",
     "ImageRef": "blocks.registry",
     "Registry": "blocks.registry",
     "TagStrategy": "blocks.tags",
@@ -199,6 +201,7 @@ __all__ = [
     "RegistryCache",
     "RegistryCleanup",
     "RegistryDebug",
+    "RegistryPrune",
     "Release",
     "ReleaseLink",
     "Reports",

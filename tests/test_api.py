@@ -61,6 +61,7 @@ EXPORTED = [
     "RegistryCache",
     "RegistryCleanup",
     "RegistryDebug",
+    "RegistryPrune",
     "Release",
     "ReleaseLink",
     "Reports",

@@ -22,6 +22,7 @@ from gitlabci_dsl import (
     Pipeline,
     Registry,
     RegistryCache,
+    RegistryPrune,
     TagStrategy,
     TrivyScan,
     ValidationError,
@@ -818,3 +819,29 @@ def test_buildah_build_options_and_validation() -> None:
     assert BuildahBuild(registry=Registry.dockerhub()).image_ref.tag == "$CI_COMMIT_SHA"
     with pytest.raises(ValidationError, match="no AWS CLI for an ECR login"):
         BuildahBuild(registry=Registry.ecr())
+
+
+def test_registry_prune_job() -> None:
+    """Scheduled only, login on stdin, the regexes unexpanded by GitLab, kept digests first."""
+    job = to_dict(Pipeline(stages=["cleanup"], jobs=[RegistryPrune().job()]))["registry-prune"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert job["variables"]["KEEP"] == {"value": "^(main|latest|v.+)$", "expand": False}
+    assert job["variables"]["DELETE"] == {"value": ".*", "expand": False}
+    assert "--password-stdin" in job["before_script"][0]
+    collect, delete = job["script"][-2:]
+    assert collect.startswith('KEPT=""')
+    assert 'skopeo delete "docker://$REPO@$digest"' in delete
+    assert "is also a kept tag's" in delete
+    dry = RegistryPrune(dry_run=True).job()
+    assert "skopeo delete" not in str(dry.script)
+    assert "dry run: would delete" in str(dry.script)
+
+
+def test_registry_prune_validation() -> None:
+    """Bad regexes, quotes that would break the shell, and cloud registries are refused."""
+    with pytest.raises(ValidationError, match="not a valid regex"):
+        RegistryPrune(name_regex_keep="(")
+    with pytest.raises(ValidationError, match="must not contain a quote"):
+        RegistryPrune(name_regex_delete="it's")
+    with pytest.raises(ValidationError, match="lifecycle policies"):
+        RegistryPrune(registry=Registry.ecr())

@@ -1,0 +1,124 @@
+"""Registry pruning through the registry's own API (any registry), with skopeo.
+
+``RegistryCleanup`` asks GitLab's API, which deletes tags. A registry that only speaks the
+Docker Registry HTTP API (distribution, Harbor's core, a mirror target) deletes *manifests*,
+by digest, and deleting a digest deletes every tag that points at it. ``RegistryPrune``
+therefore first collects the digests of the tags it keeps, and never deletes one of those: a
+tag that shares its digest with a kept tag stays, and the job says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .. import ci
+from ..errors import ValidationError
+from ..model._base import Node, checked
+from ..model.image import Image
+from ..model.job import Job, Stage
+from ..model.rules import Rule
+from ..model.variable import Variable
+from .cleanup import SCHEDULED
+from .mirror import SKOPEO_IMAGE
+from .registry import Registry, repository
+
+__all__ = ["RegistryPrune"]
+
+
+def _regex(inst: Any, attr: Any, value: Any) -> None:
+    try:
+        re.compile(value)
+    except (re.error, TypeError) as exc:
+        raise ValidationError(
+            f"RegistryPrune: {attr.name}={value!r} is not a valid regex: {exc}"
+        ) from None
+    if "'" in value:
+        raise ValidationError(f"RegistryPrune: {attr.name}={value!r} must not contain a quote (')")
+
+
+# The digest of a tag: the SHA-256 of its manifest exactly as the registry stores it (an image
+# index stays an index), which is what DELETE /v2/<name>/manifests/<digest> takes.
+_DIGEST = (
+    'MANIFEST="$(mktemp)"\n'
+    "digest_of() {\n"
+    '  skopeo inspect --raw "docker://$REPO:$1" > "$MANIFEST" || return 1\n'
+    "  printf 'sha256:%s' \"$(sha256sum < \"$MANIFEST\" | cut -d' ' -f1)\"\n"
+    "}"
+)
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class RegistryPrune(Node):
+    """Delete the tags of ``repository`` that match ``name_regex_delete`` and not
+    ``name_regex_keep``, through the registry API, on scheduled pipelines.
+
+    ``RegistryPrune(name_regex_keep="^(main|latest|v.+)$")``. A tag whose digest is also the
+    digest of a kept tag is never deleted (deleting the digest would delete the kept tag too).
+    ``dry_run=True`` prints what it would delete. The registry needs deletion enabled.
+    """
+
+    name: str = "registry-prune"
+    stage: Stage | str | None = "cleanup"
+    repository: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
+    name_regex_delete: str = attrs.field(default=".*", validator=_regex)
+    name_regex_keep: str = attrs.field(default="^(main|latest|v.+)$", validator=_regex)
+    registry: Registry = attrs.field(factory=Registry.gitlab)
+    dry_run: bool = False
+    skopeo_image: str = SKOPEO_IMAGE
+    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=SCHEDULED)])
+    needs: Sequence[Job | str] | None = None
+
+    def _check(self) -> None:
+        if self.registry.kind in ("ecr", "gar"):
+            raise ValidationError(
+                f"RegistryPrune: registry kind {self.registry.kind!r} is not supported; use "
+                "the cloud provider's lifecycle policies for ECR and Artifact Registry"
+            )
+
+    def job(self) -> Job:
+        """The prune job."""
+        delete = (
+            'echo "dry run: would delete $tag ($digest)"'
+            if self.dry_run
+            else 'skopeo delete "docker://$REPO@$digest"\n      echo "deleted $tag ($digest)"'
+        )
+        # The regexes hold '$' (end of line): not for GitLab to expand.
+        return Job(
+            self.name,
+            stage=self.stage,
+            image=Image(self.skopeo_image, entrypoint=[""]),
+            variables={
+                "REPO": self.repository,
+                "DELETE": Variable(value=self.name_regex_delete, expand=False),
+                "KEEP": Variable(value=self.name_regex_keep, expand=False),
+            },
+            needs=self.needs,
+            rules=self.rules,
+            before_script=[self.registry.docker_login("skopeo")],
+            script=[
+                _DIGEST,
+                # The tags, one per line, from skopeo's JSON (no jq in the image).
+                'TAGS=$(skopeo list-tags "docker://$REPO" | sed -n \'/"Tags"/,/]/p\' '
+                "| grep -o '\"[^\"]*\"' | tr -d '\"' | grep -v '^Tags$' || true)",
+                'KEPT=""\n'
+                "for tag in $TAGS; do\n"
+                '  if printf \'%s\' "$tag" | grep -Eq "$KEEP" '
+                '|| ! printf \'%s\' "$tag" | grep -Eq "$DELETE"; then\n'
+                '    KEPT="$KEPT $(digest_of "$tag")"\n'
+                "  fi\n"
+                "done",
+                "for tag in $TAGS; do\n"
+                '  printf \'%s\' "$tag" | grep -Eq "$KEEP" && continue\n'
+                '  printf \'%s\' "$tag" | grep -Eq "$DELETE" || continue\n'
+                '  digest=$(digest_of "$tag") || { echo "deleted $tag with its digest above"; continue; }\n'
+                '  case " $KEPT " in\n'
+                '    *" $digest "*) echo "kept $tag: $digest is also a kept tag\'s" ;;\n'
+                f"    *)\n      {delete} ;;\n"
+                "  esac\n"
+                "done",
+            ],
+        )
