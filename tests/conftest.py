@@ -25,6 +25,18 @@ class TextSnapshot(SingleFileSnapshotExtension):
     file_extension = "txt"
 
 
+# A stand-in container engine for gitlab-ci-local's shell executor: it answers what
+# gitlab-ci-local asks for a job's services (the dind of a docker job) and starts nothing.
+FAKE_ENGINE = """#!/bin/sh
+case "$1 $2" in
+  "network create") echo fake-network ;;
+  "image inspect") echo '[{"Config":{"ExposedPorts":null}}]' ;;
+  "create "*) echo fake-container ;;
+esac
+exit 0
+"""
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project folder (with pyproject.toml and pipelines/) as the working directory."""

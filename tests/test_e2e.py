@@ -3,9 +3,10 @@
 Two CNCF distribution registries (Debian's `docker-registry`) run on 127.0.0.1 with htpasswd
 auth and storage in a temporary folder: one is the project's registry, one the mirror target.
 gitlab-ci-local runs `pipelines/buildah.py`'s compiled YAML with its shell executor and the
-real `buildah` and `skopeo` (only docker, kubectl and trivy, which cannot run here, would be
-stand-ins; this pipeline uses none of them) for a default-branch push, a tag push, a
-feature-branch push and a schedule. The registry endpoints and credentials are the CI/CD
+real `buildah` and `skopeo` for a default-branch push, a tag push, a feature-branch push and a
+schedule, and `pipelines/mirror.py`'s, whose skopeo mirror is real while its docker build and
+ECR jobs use stand-ins (docker, kubectl, trivy, aws and apk cannot run here: no daemon, no
+cluster, no scanner database, no cloud). The registry endpoints and credentials are the CI/CD
 variables GitLab sets, so the YAML is the one GitLab runs. Everything is read back through
 the registry's HTTP API: the tags, their digests, the repositories.
 
@@ -30,7 +31,7 @@ from typing import NamedTuple
 
 import pytest
 
-from conftest import ROOT, git_repo
+from conftest import FAKE_ENGINE, ROOT, git_repo
 from gitlabci_dsl.project import compile_module, load_config
 
 pytestmark = pytest.mark.e2e
@@ -201,12 +202,52 @@ class Run(NamedTuple):
     sha: str
 
 
+# Stand-ins for the tools that cannot run here (no Docker daemon, no cluster, no scanner
+# database, no AWS): they accept their arguments, drain a password on stdin, and succeed.
+SHIM = """#!/bin/sh
+case " $* " in *" --password-stdin "*) cat > /dev/null ;; esac
+[ "$(basename "$0") $1" = "aws ecr" ] && printf '%s' not-a-real-password
+exit 0
+"""
+SHIMMED = ("docker", "kubectl", "trivy", "aws", "apk")
+
+
+def _shims(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for tool, text in (*((t, SHIM) for t in SHIMMED), ("engine", FAKE_ENGINE)):
+        (folder / tool).write_text(text, encoding="utf-8")
+        (folder / tool).chmod(0o755)
+    return folder
+
+
+def _seed(image: str, registry: Registry, tmp_path: Path, env: dict[str, str]) -> None:
+    """Push a small image to ``image`` with buildah, as a build job of another tool would."""
+    context = tmp_path / "seed"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY seed.txt /\n", encoding="utf-8")
+    (context / "seed.txt").write_text(image, encoding="utf-8")
+    buildah = [_tool("buildah"), "--storage-driver", "vfs"]
+    for args in (
+        ["build", "--isolation", "chroot", "--tag", image, str(context)],
+        ["push", "--creds", f"{registry.user}:{registry.password}", image, f"docker://{image}"],
+    ):
+        subprocess.run([*buildah, *args], env=env, capture_output=True, check=True)
+
+
 def run_pipeline(
-    gcl: Path, tmp_path: Path, registries: Registries, source: str, **override: str
+    gcl: Path,
+    tmp_path: Path,
+    registries: Registries,
+    source: str,
+    *,
+    example: str = "buildah",
+    seed: bool = False,
+    **override: str,
 ) -> Run:
-    """Run every job of pipelines/buildah.py with gitlab-ci-local for ``source``, in a new
-    repository (a new commit) under ``tmp_path``."""
-    text = compile_module(ROOT / "pipelines/buildah.py", load_config(ROOT)).text
+    """Run every job of ``pipelines/<example>.py`` with gitlab-ci-local for ``source``, in a
+    new repository (a new commit) under ``tmp_path``. ``seed``: first push an image for the
+    commit, for a pipeline whose build job is a stand-in."""
+    text = compile_module(ROOT / f"pipelines/{example}.py", load_config(ROOT)).text
     files = {"Dockerfile": "FROM scratch\nCOPY hello.txt /hello.txt\n", "hello.txt": "hello\n"}
     repo = git_repo(tmp_path / "work", text, files)
     # Plain-HTTP registries: the containers tools read this file from $HOME.
@@ -233,7 +274,8 @@ def run_pipeline(
         **override,
     }
     unset = SOURCES[source][1]
-    args = [str(gcl), "--force-shell-executor"]
+    shims = _shims(tmp_path / "shims")
+    args = [str(gcl), "--force-shell-executor", "--container-executable", str(shims / "engine")]
     for name, value in variables.items():
         args += ["--variable", f"{name}={value}"]
     for name in unset:
@@ -241,16 +283,15 @@ def run_pipeline(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "CI_"))},
         "HOME": str(home),
+        "PATH": f"{shims}:{os.environ['PATH']}",
         "GCL_IGNORE_PREDEFINED_VARS": ",".join(sorted({*variables, *unset})),
     }
-    result = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=False)
     sha = subprocess.run(
-        [shutil.which("git") or "git", "rev-parse", "HEAD"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
+        [_tool("git"), "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
+    if seed:
+        _seed(f"{project.host}/group/app:{sha}", project, tmp_path, env)
+    result = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=False)
     return Run(result, sha)
 
 
@@ -311,3 +352,24 @@ def test_the_scheduled_prune_keeps_what_its_policy_keeps(
     assert f"kept {sha['tag']}: " in output
     assert f"deleted {sha['default-branch']} (sha256:" in output
     assert set(registries.mirror.tags("app")) == {sha["tag"], "v1.2.3"}
+
+
+@pytest.mark.parametrize("source", ["tag", "default-branch"])
+def test_the_mirror_example_copies_release_tags_with_their_digest(
+    source: str, gitlab_ci_local: Path, registries: Registries, tmp_path: Path
+) -> None:
+    """pipelines/mirror.py (its docker build and ECR jobs are stand-ins, its skopeo mirror is
+    real): on a tag pipeline the mirror target holds the commit and version tags with the
+    built image's digest; on a branch it holds nothing, and the project's registry keeps only
+    the image that was there."""
+    run = run_pipeline(gitlab_ci_local, tmp_path, registries, source, example="mirror", seed=True)
+    assert run.result.returncode == 0, run.result.stdout[-4000:]
+    built = registries.project.tags("group/app")
+    assert set(built) == {run.sha}
+    mirrored = registries.mirror.tags("app")
+    if source == "tag":
+        assert set(mirrored) == {run.sha, "v1.2.3"}
+        assert set(mirrored.values()) == {built[run.sha]}
+    else:
+        assert mirrored == {}
+    assert registries.mirror.repositories() == (["app"] if mirrored else [])

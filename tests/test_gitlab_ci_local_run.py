@@ -22,7 +22,7 @@ from typing import NamedTuple
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from conftest import ROOT, TextSnapshot, git_repo
+from conftest import FAKE_ENGINE, ROOT, TextSnapshot, git_repo
 from gitlabci_dsl.project import compile_module, discover, load_config
 
 # Records "<job><TAB><tool> <arguments>", and "<job><TAB>stdin: ..." for a command that reads a secret
@@ -50,14 +50,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 exit "$code"
-"""
-ENGINE = """#!/bin/sh
-case "$1 $2" in
-  "network create") echo fake-network ;;
-  "image inspect") echo '[{"Config":{"ExposedPorts":null}}]' ;;
-  "create "*) echo fake-container ;;
-esac
-exit 0
 """
 TOOLS = (
     "docker",
@@ -148,7 +140,7 @@ def shims(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("shims")
     for tool in TOOLS:
         (folder / tool).write_text(SHIM, encoding="utf-8")
-    (folder / "engine").write_text(ENGINE, encoding="utf-8")
+    (folder / "engine").write_text(FAKE_ENGINE, encoding="utf-8")
     for path in folder.iterdir():
         path.chmod(0o755)
     return folder
