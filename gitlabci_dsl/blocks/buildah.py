@@ -18,22 +18,13 @@ from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ._shell import command
 from .docker import OCI_LABELS
-from .registry import ImageRef, Registry, repository
+from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, repository
 from .tags import TagStrategy
 
 __all__ = ["BUILDAH_IMAGE", "BuildahBuild"]
 
 BUILDAH_IMAGE = "quay.io/buildah/stable:v1.38.1"
 """The pinned Buildah image (Fedora-based, with a shell)."""
-
-# A credentials file for this job alone: buildah login writes it, the job's end removes it. On
-# a shell runner the default (/run/containers/<uid>/auth.json) outlives the job and is shared
-# by every job of the user.
-_AUTH_FILE = (
-    'export REGISTRY_AUTH_FILE="$(mktemp)"\n'
-    "trap 'rm -f \"$REGISTRY_AUTH_FILE\"' EXIT\n"
-    "printf '{}' > \"$REGISTRY_AUTH_FILE\""
-)
 
 
 def _registry(inst: BuildahBuild, attr: object, value: Registry) -> None:
@@ -100,7 +91,7 @@ class BuildahBuild(Node):
             variables={"IMAGE": self.image, "STORAGE_DRIVER": "vfs", "BUILDAH_ISOLATION": "chroot"},
             needs=self.needs,
             rules=self.rules,
-            before_script=[_AUTH_FILE, self.registry.docker_login("buildah")],
+            before_script=[PRIVATE_AUTH_FILE, self.registry.docker_login("buildah")],
             script=[
                 "\n".join(self.tags.shell()),
                 command([*build, f'"{self.context}"']),

@@ -14,7 +14,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from .docker import DOCKER_VERSION
-from .registry import ImageRef, Registry, repository
+from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, repository
 from .tags import TagStrategy
 
 __all__ = ["CRANE_IMAGE", "SKOPEO_IMAGE", "Mirror"]
@@ -88,6 +88,7 @@ class Mirror(Node):
         setup = [*self.source_registry.login_setup(), *self.target_registry.login_setup()]
         logins = [
             *dict.fromkeys(setup),
+            *([PRIVATE_AUTH_FILE] if self.tool == "skopeo" else []),
             self.source_registry.docker_login(self.tool),
             self.target_registry.docker_login(self.tool),
         ]

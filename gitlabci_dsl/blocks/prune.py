@@ -24,7 +24,7 @@ from ..model.rules import Rule
 from ..model.variable import Variable
 from .cleanup import SCHEDULED
 from .mirror import SKOPEO_IMAGE
-from .registry import Registry, repository
+from .registry import PRIVATE_AUTH_FILE, Registry, repository
 
 __all__ = ["RegistryPrune"]
 
@@ -98,7 +98,7 @@ class RegistryPrune(Node):
             },
             needs=self.needs,
             rules=self.rules,
-            before_script=[self.registry.docker_login("skopeo")],
+            before_script=[PRIVATE_AUTH_FILE, self.registry.docker_login("skopeo")],
             script=[
                 _DIGEST,
                 # The tags, one per line, from skopeo's JSON (no jq in the image).

@@ -291,6 +291,17 @@ class Registry(Node):
         return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'
 
 
+PRIVATE_AUTH_FILE = (
+    'export REGISTRY_AUTH_FILE="$(mktemp)"\n'
+    "trap 'rm -f \"$REGISTRY_AUTH_FILE\"' EXIT\n"
+    "printf '{}' > \"$REGISTRY_AUTH_FILE\""
+)
+"""Shell lines that give ``skopeo login``/``buildah login`` a credentials file for this job
+alone, removed when the job's shell exits. Their default file (``/run/containers/<uid>/
+auth.json`` or ``$XDG_RUNTIME_DIR/containers/auth.json``) outlives the job on a shell runner
+and is shared by every job of the user."""
+
+
 def _json_string(text: str) -> str:
     """``text`` as a JSON string (host names, user names and ``$VARIABLE`` references)."""
     if any(ord(c) < 0x20 for c in text):
