@@ -189,16 +189,16 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
         if check:
-            info("", f"{len(targets)} file(s) up to date")
+            info(f"{len(targets)} file(s)", "up to date", "bold")
         return
     write_all([target for target, _ in stale])
     changed = {id(t) for t, _ in stale}
     for target in targets:
         where = display_path(target.output, config.root)
         if id(target) in changed:
-            info("written:", f" {where}")
+            info("written:", where)
         else:
-            info("unchanged:", f" {where}", "bold")
+            info("unchanged:", where, "bold")
     if fail_on_write and stale:
         typer.echo(f"{len(stale)} file(s) written: review and stage them", err=True)
         raise typer.Exit(1)
@@ -474,7 +474,7 @@ def import_(
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(imported.code, encoding="utf-8")
-    info("written:", f" {output}")
+    info("written:", str(output))
 
 
 def init() -> None:
@@ -500,7 +500,7 @@ def init() -> None:
     for path, text in chosen.write.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        info("written:", f" {display_path(path, root)}")
+        info("written:", display_path(path, root))
     for path in chosen.kept:
         typer.echo(
             f"kept: {display_path(path, root)} exists; add this under its repos:\n"
@@ -508,7 +508,7 @@ def init() -> None:
             err=True,
         )
     info(
-        "next: ",
+        "next:",
         "gitlabci-dsl compile (writes .gitlab-ci.yml), then pytest --snapshot-update, "
         "then pre-commit install",
         "bold",

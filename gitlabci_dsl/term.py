@@ -52,12 +52,10 @@ def paint_findings(text: str, stream: TextIO) -> str:
     )
 
 
-def info(label: str, message: str, name: str = "green", *, err: bool = False) -> None:
-    """A progress line (``written: .gitlab-ci.yml``); ``--quiet`` drops it."""
-    if LEVEL[0] < 0:
-        return
-    stream = sys.stderr if err else sys.stdout
-    stream.write(f"{paint(label, name, stream)}{message}\n")
+def info(label: str, message: str, name: str = "green") -> None:
+    """A progress line on standard output (``written: .gitlab-ci.yml``); ``--quiet`` drops it."""
+    if LEVEL[0] >= 0:
+        sys.stdout.write(f"{paint(label, name, sys.stdout)} {message}\n")
 
 
 def detail(message: str) -> None:

@@ -9,7 +9,6 @@ tag that shares its digest with a kept tag stays, and the job says so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ..model.variable import Variable
 from .cleanup import SCHEDULED
+from .cleanup import _regex as _valid_regex
 from .mirror import SKOPEO_IMAGE
 from .registry import PRIVATE_AUTH_FILE, Registry, repository
 
@@ -30,12 +30,8 @@ __all__ = ["RegistryPrune"]
 
 
 def _regex(inst: Any, attr: Any, value: Any) -> None:
-    try:
-        re.compile(value)
-    except (re.error, TypeError) as exc:
-        raise ValidationError(
-            f"RegistryPrune: {attr.name}={value!r} is not a valid regex: {exc}"
-        ) from None
+    """A valid regex (RegistryCleanup's check) that a single-quoted shell word can hold."""
+    _valid_regex(inst, attr, value)
     if "'" in value:
         raise ValidationError(f"RegistryPrune: {attr.name}={value!r} must not contain a quote (')")
 

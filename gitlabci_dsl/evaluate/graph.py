@@ -7,7 +7,7 @@ others wait for the previous stage).
 
 from __future__ import annotations
 
-from .pipeline import Plan
+from .pipeline import Plan, PlannedJob
 
 __all__ = ["dot", "mermaid"]
 
@@ -34,9 +34,7 @@ def mermaid(plan: Plan) -> str:
     for number, (stage, members) in enumerate(stages):
         lines.append(f"  subgraph s{number} [{_mermaid_label(stage)}]")
         for i in members:
-            job = plan.jobs[i]
-            suffix = f" ({job.when})" if job.when != "on_success" else ""
-            lines.append(f"    j{i}[{_mermaid_label(job.name + suffix)}]")
+            lines.append(f"    j{i}[{_mermaid_label(_job_label(plan.jobs[i]))}]")
         lines.append("  end")
     for number in range(1, len(stages)):
         lines.append(f"  s{number - 1} --> s{number}")
@@ -45,6 +43,11 @@ def mermaid(plan: Plan) -> str:
             if need in index:
                 lines.append(f"  j{index[need]} --> j{i}")
     return "\n".join(lines) + "\n"
+
+
+def _job_label(job: PlannedJob) -> str:
+    """The job's name, with its ``when`` unless it runs on success."""
+    return job.name if job.when == "on_success" else f"{job.name} ({job.when})"
 
 
 def _mermaid_label(text: str) -> str:
@@ -61,9 +64,7 @@ def dot(plan: Plan) -> str:
         lines.append(f"  subgraph cluster_{number} {{")
         lines.append(f"    label={_quoted(stage)};")
         for i in members:
-            job = plan.jobs[i]
-            suffix = f" ({job.when})" if job.when != "on_success" else ""
-            lines.append(f"    j{i} [label={_quoted(job.name + suffix)}];")
+            lines.append(f"    j{i} [label={_quoted(_job_label(plan.jobs[i]))}];")
         lines.append("  }")
     for number in range(1, len(stages)):
         first, second = stages[number - 1][1][0], stages[number][1][0]

@@ -11,6 +11,7 @@ differs from the block by one flag is not silently rewritten into one.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import textwrap
@@ -30,16 +31,19 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
     """``Block(...).job()`` when a block writes exactly ``job``, else None."""
     if job.extra or job.hidden:
         return None
-    data = compiler._job(job)
     text = _script_text(job)
+    data = None  # the job as data, compiled for the first candidate only
     for candidates in (_docker_build, _buildah_build, _kaniko_build, _trivy_scan, _mirror):
-        for block in candidates(job, text):
+        for make in candidates(job, text):
             try:
+                block = make()
                 built = block.job()
-            except GitlabCIDSLError:
+            except GitlabCIDSLError:  # a combination the block refuses
                 continue
+            if data is None:
+                data = compiler._job(job)
             if built.name == job.name and same(compiler._job(built), data):
-                call = layout.node(block.block)
+                call = layout.node(block)
                 return Expr(open=call.open, close=").job()", items=call.items)
     return None
 
@@ -96,18 +100,23 @@ def _variable(job: Job, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _tag_strategies() -> Iterator[Any]:
+@functools.cache
+def _tag_strategies() -> tuple[tuple[Any, str], ...]:
+    """Every TagStrategy without custom tags, with the shell lines it writes (made once)."""
     from ..blocks.tags import TagStrategy
 
-    for sha, short, branch, latest, version in itertools.product((True, False), repeat=5):
-        if sha or not short:
-            yield TagStrategy(sha=sha, short=short, branch=branch, latest=latest, version=version)
+    found = []
+    for short, branch, latest, version in itertools.product((False, True), repeat=4):
+        strategy = TagStrategy(short=short, branch=branch, latest=latest, version=version)
+        found.append((strategy, "\n".join(strategy.shell())))
+    # Longest first: a strategy's lines start with those of every strategy with fewer tags.
+    return tuple(sorted(found, key=lambda pair: -len(pair[1])))
 
 
 def _tags_in(text: str) -> Any:
-    """The TagStrategy whose shell lines are in ``text`` (without custom tags), or None."""
-    for strategy in _tag_strategies():
-        if strategy.sha and "\n".join(strategy.shell()) in text:
+    """The TagStrategy whose shell lines are in ``text``, or None."""
+    for strategy, lines in _tag_strategies():
+        if lines in text:
             return strategy
     return None
 
@@ -144,10 +153,11 @@ def _build_options(text: str, ignore_args: tuple[str, ...] = ()) -> dict[str, An
 def _docker_build(job: Job, text: str) -> Iterator[Any]:
     from ..blocks.docker import DockerBuild, InlineCache, RegistryCache
 
-    image, tags = _variable(job, "IMAGE"), _tags_in(text)
-    if image is None or tags is None or not isinstance(job.image, str):
+    image = _variable(job, "IMAGE")
+    if image is None or not isinstance(job.image, str) or not job.image.startswith("docker:"):
         return
-    if not job.image.startswith("docker:") or "docker build" not in text + " buildx build":
+    tags = _tags_in(text) if "docker build" in text or "docker buildx build" in text else None
+    if tags is None:
         return
     found = _common(job)
     found.update(image=image, tags=tags, docker_version=job.image.removeprefix("docker:"))
@@ -168,10 +178,11 @@ def _docker_build(job: Job, text: str) -> Iterator[Any]:
 def _buildah_build(job: Job, text: str) -> Iterator[Any]:
     from ..blocks.buildah import BuildahBuild
 
-    image, tags = _variable(job, "IMAGE"), _tags_in(text)
-    if image is None or tags is None or "buildah build" not in text:
+    image = _variable(job, "IMAGE")
+    if image is None or not isinstance(job.image, str) or "buildah build" not in text:
         return
-    if not isinstance(job.image, str):
+    tags = _tags_in(text)
+    if tags is None:
         return
     found = _common(job)
     found.update(image=image, tags=tags, builder=job.image)
@@ -183,8 +194,9 @@ def _buildah_build(job: Job, text: str) -> Iterator[Any]:
 def _kaniko_build(job: Job, text: str) -> Iterator[Any]:
     from ..blocks.kaniko import KanikoBuild
 
-    image, tags = _variable(job, "IMAGE"), _tags_in(text)
-    if image is None or tags is None or "--destination" not in text:
+    image = _variable(job, "IMAGE")
+    tags = _tags_in(text) if image is not None and "--destination" in text else None
+    if image is None or tags is None:
         return
     found = _common(job)
     found.update(image=image, tags=tags)
@@ -237,21 +249,17 @@ def _trivy_scan(job: Job, text: str) -> Iterator[Any]:
 def _mirror(job: Job, text: str) -> Iterator[Any]:
     from ..blocks.mirror import Mirror
 
-    target, tags = _variable(job, "TARGET"), _tags_in(text)
-    if target is None or tags is None:
-        return
-    source = re.search(r'(?:docker://|copy "|docker pull ")"?([^"\s]+?)"? ', text + " ")
-    found = _common(job)
-    found.pop("rules", None)
-    found.update(target=target, tags=tags)
-    tool = "skopeo" if "skopeo copy" in text else "crane" if "crane copy" in text else "docker"
-    found["tool"] = tool
+    target = _variable(job, "TARGET")
     sources = re.findall(
         r'(?:skopeo copy --all "docker://|crane copy "|docker pull ")([^"]+)"', text
     )
-    if not sources and source is None:
+    tags = _tags_in(text) if target is not None and sources else None
+    if target is None or tags is None:
         return
-    found["source"] = sources[0] if sources else source.group(1)  # type: ignore[union-attr]
+    found = _common(job)
+    found.pop("rules", None)
+    tool = "skopeo" if "skopeo copy" in text else "crane" if "crane copy" in text else "docker"
+    found.update(target=target, tags=tags, tool=tool, source=sources[0])
     registries = _registries(text)
     for on, source_registry, target_registry in itertools.product(
         ("tags", "always"), registries, [*registries, *_target_registries(text)]
@@ -278,19 +286,6 @@ def _target_registries(text: str) -> list[Any]:
     ]
 
 
-def _build(cls: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    return _Lazy(cls, kwargs)
-
-
-class _Lazy:
-    """A block to try: built when asked for its job, so a refused combination is skipped."""
-
-    def __init__(self, cls: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-        self.cls = cls
-        self.kwargs = kwargs
-        self.block: Any = None
-
-    def job(self) -> Job:
-        self.block = self.cls(**self.kwargs)
-        built: Job = self.block.job()
-        return built
+def _build(cls: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    """A block to try, built only when asked (a refused combination is then skipped)."""
+    return functools.partial(cls, **kwargs)

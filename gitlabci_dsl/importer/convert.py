@@ -22,69 +22,26 @@ from ..model.values import Reference
 
 __all__ = ["Converter", "UntypedError", "same"]
 
-# Attribute names that differ from GitLab's keyword.
-_FIELD_OF_KEY = {"except": "except_", "if": "if_"}
-_KEY_OF_FIELD = {v: k for k, v in _FIELD_OF_KEY.items()}
+# GitLab keyword -> attribute name, the compiler's table read backwards.
+_KEY_OF_FIELD = compiler._RENAMED
+_FIELD_OF_KEY = {key: field for field, key in _KEY_OF_FIELD.items()}
 
-# Node classes a mapping may become, by the name used in field annotations.
-_NODE_MODULES = {
-    "AllowFailure": "options",
-    "Artifacts": "artifacts",
-    "AutoCancel": "auto_cancel",
-    "AwsSecret": "secrets",
-    "AzureSecret": "secrets",
-    "Cache": "cache",
-    "CacheKey": "cache",
-    "Changes": "changes",
-    "CoverageReport": "coverage_report",
-    "DastConfiguration": "options",
-    "Default": "pipeline",
-    "DockerOptions": "executor_options",
-    "Environment": "environment",
-    "Exists": "changes",
-    "Forward": "trigger",
-    "GcpSecret": "secrets",
-    "GitlabSecret": "secrets",
-    "Hooks": "options",
-    "IdToken": "options",
-    "Image": "image",
-    "Include": "include",
-    "Inherit": "options",
-    "Input": "spec",
-    "InputRule": "spec",
-    "Job": "job",
-    "KubernetesEnvironment": "environment",
-    "KubernetesOptions": "executor_options",
-    "Need": "job",
-    "OnlyExcept": "options",
-    "Pages": "options",
-    "Parallel": "parallel",
-    "Pipeline": "pipeline",
-    "Release": "release",
-    "ReleaseLink": "release",
-    "Reports": "reports",
-    "Retry": "options",
-    "Rule": "rules",
-    "Secret": "secrets",
-    "Service": "service",
-    "Spec": "spec",
-    "Step": "steps",
-    "Trigger": "trigger",
-    "VaultEngine": "secrets",
-    "VaultSecret": "secrets",
-    "Variable": "variable",
-    "Workflow": "pipeline",
-}
 # Named in annotations but never built from a mapping: they are references to other jobs.
 _NOT_FROM_MAPPING = frozenset({"Job", "Stage", "Reference"})
 
 
-def node_class(name: str) -> type[Node]:
-    """The model class called ``name``."""
-    import importlib
+def _is_model_node(name: str) -> bool:
+    """True for a model class of the public API (``Artifacts``, ``Rule``...), by name."""
+    import gitlabci_dsl
 
-    module = importlib.import_module(f"gitlabci_dsl.model.{_NODE_MODULES[name]}")
-    cls: type[Node] = getattr(module, name)
+    return gitlabci_dsl._WHERE.get(name, "").startswith("model.")
+
+
+def node_class(name: str) -> type[Node]:
+    """The model class called ``name`` (loaded on first use, as the package does)."""
+    import gitlabci_dsl
+
+    cls: type[Node] = getattr(gitlabci_dsl, name)
     return cls
 
 
@@ -107,7 +64,7 @@ class _Shape:
             elif alternative.startswith("Mapping["):
                 self.values = _Shape(_split(alternative[len("Mapping[") : -1], ",")[1])
             elif (
-                alternative in _NODE_MODULES
+                _is_model_node(alternative)
                 and alternative not in _NOT_FROM_MAPPING
                 and alternative not in nodes
             ):
