@@ -360,3 +360,53 @@ def test_process_exit_status_and_output_survive_the_fast_exit(tmp_path: Path) ->
     assert cli("compile").returncode == 0
     assert cli("compile", "--check").returncode == 0
     assert cli("compile", "--frobnicate").returncode == 2
+
+
+def test_fail_on_write_exits_1_when_it_wrote(project: Path) -> None:
+    """--fail-on-write (the pre-commit hook's flag): exit 1 when a file was written, 0 when
+    everything was already up to date."""
+    write(project, "main.py", GOOD)
+    code, out, err = run("compile", "--fail-on-write")
+    assert code == 1
+    assert "written: .gitlab-ci.yml" in out
+    assert "1 file(s) written: review and stage them" in err
+    assert run("compile", "--fail-on-write")[0] == 0
+
+
+def test_compile_honours_the_lint_ignore_list(project: Path) -> None:
+    """A rule the project ignores in [tool.gitlabci-dsl.lint] does not stop compile either."""
+    write(
+        project,
+        "main.py",
+        "from gitlabci_dsl import Include, Job, Pipeline\n"
+        'pipeline = Pipeline(include=[Include(local="ci/shared.yml")], '
+        'jobs=[Job("j", script=["x"])])\n',
+    )
+    code, _, err = run("compile")
+    assert code == 1
+    assert "include-local-missing" in err
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.gitlabci-dsl.lint]\nignore = ["include-local-missing"]\n',
+        encoding="utf-8",
+    )
+    assert run("compile")[0] == 0
+
+
+def test_an_included_module_compiles_without_the_whole_pipeline_checks(project: Path) -> None:
+    """Pipeline(included=True) in a module: compile's lint pass leaves stages and templates
+    the including file defines to that file."""
+    write(
+        project,
+        "part.py",
+        "from gitlabci_dsl import Job, Pipeline\n"
+        'pipeline = Pipeline(included=INCLUDED, jobs=[Job("j", stage="custom", '
+        'extends=".base")])\n'.replace("INCLUDED", "False"),
+    )
+    assert run("compile")[0] == 1
+    text = (project / "pipelines/part.py").read_text(encoding="utf-8")
+    (project / "pipelines/part.py").write_text(
+        text.replace("included=False", "included=True"), encoding="utf-8"
+    )
+    code, out, err = run("compile")
+    assert code == 0, err
+    assert "written: .gitlab/ci/part.yml" in out

@@ -358,3 +358,11 @@ def test_schema_errors_we_do_not_report_are_gitlab_idioms(corpus: list[Path]) ->
                 )
                 explained += 1
     assert explained > 0  # the corpus uses these idioms: the test has teeth
+
+
+def test_a_missing_local_include_is_reported_once(tmp_path: Path) -> None:
+    """The names the missing file would define are not reported one by one as well."""
+    text = "include: [{local: missing.yml}]\njob:\n  extends: .base\n  needs: [build]\n"
+    found = rules_of(text, root=tmp_path)
+    assert "include-local-missing" in found
+    assert not found & {"extends-undefined", "needs-undefined", "job-without-script"}

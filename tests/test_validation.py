@@ -231,3 +231,39 @@ def test_validation_is_linear() -> None:
     for i in range(1, 5000):
         jobs.append(Job(f"j{i}", stage=build, script=["x"], needs=[jobs[-1]]))
     assert len(to_dict(Pipeline(stages=[build], jobs=jobs))) == 5001
+
+
+def test_includes_may_define_stages_and_complete_jobs() -> None:
+    """With an include, an unknown stage and a job without script are allowed (the included
+    file may define the stage, or the job it completes, as for GitLab's SAST template);
+    without one, both are refused."""
+    sast = Job("semgrep-sast", variables={"SAST_EXCLUDED_PATHS": "vendor"})
+    lint = Job("lint", stage="check", script=["make lint"])
+    included = Pipeline(include=[Include(template="Jobs/SAST.gitlab-ci.yml")], jobs=[sast, lint])
+    assert set(to_dict(included)) == {"include", "semgrep-sast", "lint"}
+    message = problems(Pipeline(jobs=[sast, lint]))
+    assert "job 'semgrep-sast': has no script" in message
+    assert "job 'lint': stage 'check' is not in the pipeline's stages" in message
+
+
+def test_a_stage_from_a_spec_input_is_not_checked() -> None:
+    """`stage: $[[ inputs.stage ]]` is known only once the file is included with its inputs."""
+    job = Job("scan", stage="$[[ inputs.stage ]]", needs=["build"], script=["scan"])
+    later = Job("build", stage=build, script=["make"])
+    assert "scan" in to_dict(Pipeline(stages=[build], jobs=[later, job]))
+
+
+def test_an_included_file_leaves_the_whole_pipeline_checks_to_its_includer() -> None:
+    """Pipeline(included=True): stages, needs and extends may name what other files define;
+    a Job object missing from the pipeline and a needs cycle are still errors."""
+    job = Job("deploy", stage="release", extends=".deploy-base", needs=["build"], script=["x"])
+    assert "deploy" in to_dict(Pipeline(included=True, jobs=[job]))
+    assert "not in the pipeline's stages" in problems(Pipeline(jobs=[job]))
+    missing = Job("build", script=["make"])
+    orphan = Job("test", needs=[missing], script=["x"])
+    assert "'build', which is not in this pipeline" in problems(
+        Pipeline(included=True, jobs=[orphan])
+    )
+    a = Job("a", needs=["b"], script=["x"])
+    b = Job("b", needs=["a"], script=["x"])
+    assert "needs form a cycle" in problems(Pipeline(included=True, jobs=[a, b]))
