@@ -42,13 +42,23 @@ def test_readme_blocks_example_compiles() -> None:
 
 
 def test_readme_quickstart_is_what_ci_runs() -> None:
-    """The README's test command is the one .ci/run runs."""
-    commands = [
-        line for line in blocks(README, "sh")[0].splitlines() if line and not line.startswith("#")
-    ]
-    assert len(commands) == 2
-    assert commands[0] == "python3 -m pip install . && python3 -m gitlabci_dsl compile"
-    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    """.ci/run reads the README's two commands from the README (no second copy to drift)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import readme_commands
+    finally:
+        sys.path.pop(0)
+    commands = readme_commands.commands(README)
+    assert commands == {
+        "main": "python3 -m pip install . && python3 -m gitlabci_dsl compile",
+        "tests": 'python3 -m pip install -e ".[test]" && python3 -m pytest -m "not e2e" '
+        "&& python3 -m pytest -m e2e",
+    }
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "scripts/readme_commands.py main" in run
+    assert "scripts/readme_commands.py tests" in run
+    for command in commands.values():
+        assert command not in run
 
 
 def test_keyword_table_lists_every_attribute() -> None:

@@ -15,9 +15,13 @@ PACKAGES=(
 )
 missing=()
 for tool in docker-registry skopeo buildah htpasswd rsync; do
-  command -v "$tool" >/dev/null || missing+=("$tool")
+  if ! command -v "$tool" >/dev/null; then
+    missing+=("$tool")
+  fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing ${missing[*]}: run as root with apt-get (tests/tools/install_e2e.sh)" >&2
   exit 1
