@@ -94,6 +94,27 @@ def gitlab_ci_local() -> Path:
     return tool
 
 
+@pytest.fixture(scope="session")
+def ruby() -> str:
+    """Ruby, installed (pinned, from Debian) by tests/tools/install_ruby.sh when missing.
+
+    In CI a missing Ruby fails the run; elsewhere the test that needs it is skipped, saying why.
+    """
+    result = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(ROOT / "tests" / "tools" / "install_ruby.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = shutil.which("ruby")
+    if result.returncode != 0 or found is None:
+        reason = f"ruby could not be installed: {result.stderr.strip()[-300:]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--corpus",
