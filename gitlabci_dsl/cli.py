@@ -526,7 +526,8 @@ def _plan(
     """The plan of ``target`` for explain and graph; usage errors exit 2."""
     from .errors import GitlabCIDSLError
     from .evaluate.pipeline import plan, preset
-    from .project import compile_module, find_root, load_config
+    from .gitlab.reader import YamlSyntaxError
+    from .project import compile_module, display_path, find_root, load_config
 
     overrides = {}
     for item in var or []:
@@ -543,13 +544,19 @@ def _plan(
         path = target or config.root / ".gitlab-ci.yml"
         if not path.exists():
             _fail(f"no such file: {path}", code=2)
-        text = (
-            compile_module(path.resolve(), config).text
-            if path.suffix == ".py"
-            else path.read_text(encoding="utf-8")
-        )
-        return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
-    except (GitlabCIDSLError, OSError, UnicodeDecodeError) as exc:
+        shown = display_path(path.resolve(), config.root)
+        if path.suffix == ".py":
+            text = compile_module(path.resolve(), config).text
+        else:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                _fail(f"{shown}: cannot read: {exc}")
+        try:
+            return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
+        except YamlSyntaxError as exc:
+            _fail(exc.located(shown))
+    except GitlabCIDSLError as exc:
         _fail(str(exc))
     raise AssertionError  # _fail exits
 

@@ -117,8 +117,8 @@ def compile_module(code: str, project: Path) -> str:
 
 
 def difference(want_text: str, got_text: str) -> str | None:
+    from gitlabci_dsl.gitlab.reader import load
     from gitlabci_dsl.importer import first_difference
-    from gitlabci_dsl.lint.loader import load
 
     want, got = _documents(load(want_text)), _documents(load(got_text))
     if len(want) != len(got):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -42,17 +43,18 @@ def gitlab_ci_local_list(gcl: Path, folder: Path, text: str, on: str) -> dict[st
     )
     if result.returncode != 0:
         return None
-    return {
-        job["name"].split(": [")[0]: job["when"]
-        for job in json.loads(result.stdout)
-        if job["when"] != "never"
-    }
+    return {job["name"]: job["when"] for job in json.loads(result.stdout) if job["when"] != "never"}
+
+
+def _base(name: str) -> str:
+    """The job definition a parallel instance ("name: [values]", "name 1/N") comes from."""
+    return re.sub(r"(: \[.*\]| \d+/\d+)$", "", name)
 
 
 def has_rules_or_only(text: str, name: str) -> bool:
     from gitlabci_dsl import load_yaml
 
-    job = load_yaml(text)[name]
+    job = load_yaml(text)[_base(name)]
     return any(key in job for key in ("rules", "only", "except"))
 
 
@@ -269,8 +271,8 @@ def test_explain_agrees_with_gitlab_ci_local_on_the_corpus(
     gitlab-ci-local accepts, and for default-branch, tag, merge-request and feature-branch
     pipelines, our jobs are gitlab-ci-local's, apart from its two documented departures
     (only/except not applied; rule-less jobs listed in merge request pipelines)."""
-    from gitlabci_dsl.evaluate.pipeline import _extended
-    from gitlabci_dsl.lint.loader import load
+    from gitlabci_dsl.gitlab.extends import resolve_extends
+    from gitlabci_dsl.gitlab.reader import load
 
     compared = 0
     for path in corpus:
@@ -280,7 +282,7 @@ def test_explain_agrees_with_gitlab_ci_local_on_the_corpus(
         if any(key in include for key in ("remote", "template", "project", "component", "http")):
             continue
         jobs = {k: v for k, v in data.items() if isinstance(v, dict)}
-        merged = {name: _extended(name, jobs) for name in jobs}
+        merged = resolve_extends(jobs).jobs
         for on in CORPUS_PRESETS:
             folder = tmp_path / f"{path.stem}-{on.replace('/', '-')}"
             listed = gitlab_ci_local_list(gitlab_ci_local, folder, text, on)
@@ -291,7 +293,7 @@ def test_explain_agrees_with_gitlab_ci_local_on_the_corpus(
             if not result.pipeline and any("workflow" in note for note in result.notes):
                 theirs = set()  # gitlab-ci-local lists jobs even when workflow:rules stops it
             ours = {j.name for j in result.jobs}
-            kept = {n for n in ours | theirs if not _departs(merged.get(n, {}), on)}
+            kept = {n for n in ours | theirs if not _departs(merged.get(_base(n), {}), on)}
             assert ours & kept == theirs & kept, (path.name, on)
             compared += 1
     assert compared > 200
@@ -331,3 +333,49 @@ def test_explain_shows_the_images_a_build_pushes(module: str, on: str) -> None:
     )
     for image in expected:
         assert f"    pushes {image}\n" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("glob", "changed", "expected"),
+    [
+        ("*.md", ["docs/a.md"], False),  # `*` does not cross `/` (fnmatch's does)
+        ("docs/**/*.md", ["docs/a.md"], True),  # `**/` matches zero folders
+        ("{src,lib}/**/*", ["lib/x/y.py"], True),  # braces expand (FNM_EXTGLOB)
+        ("*", [".gitlab-ci.yml"], True),  # dotfiles match (FNM_DOTMATCH)
+        ("Dockerfile", ["sub/Dockerfile"], False),  # the whole path must match
+    ],
+)
+def test_rules_changes_match_as_gitlab_does(glob: str, changed: list[str], expected: bool) -> None:
+    """rules:changes globs follow Ruby's File.fnmatch? with GitLab's flags, not Python's."""
+    text = f"job:\n  script: x\n  rules:\n    - changes: [{json.dumps(glob)}]\n"
+    result = plan(text, preset("branch:main"), changed=changed)
+    assert bool(result.jobs) is expected
+
+
+def test_rules_exists_matches_the_project_files(tmp_path: Path) -> None:
+    """rules:exists sees the project's files, never one outside it, and matches as GitLab."""
+    (tmp_path / "app" / "deep").mkdir(parents=True)
+    (tmp_path / "app" / "deep" / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("A=1\n", encoding="utf-8")
+
+    def runs(glob: str) -> bool:
+        text = f"job:\n  script: x\n  rules:\n    - exists: [{json.dumps(glob)}]\n"
+        return bool(plan(text, preset("branch:main"), root=tmp_path).jobs)
+
+    assert runs("**/Dockerfile")
+    assert not runs("*/Dockerfile")  # one folder only
+    assert runs("app/{deep,shallow}/Dockerfile")
+    assert runs(".env")
+    assert not runs("../*")
+    assert not runs("/etc/passwd")
+
+
+@pytest.mark.parametrize("command", ["explain", "graph"])
+def test_invalid_yaml_is_one_line_with_file_line_and_column(project: Path, command: str) -> None:
+    """A file that is not YAML: `file:line:column: invalid YAML: ...`, exit 1, no traceback."""
+    (project / ".gitlab-ci.yml").write_text("job:\n  script: [a\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [command])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("error: .gitlab-ci.yml:3:1: invalid YAML: ")
+    assert result.output.count("\n") == 1

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, git_repo
 from gitlabci_dsl.cli import app
+from gitlabci_dsl.gitlab.reader import Tagged, load
 from gitlabci_dsl.lint import RULES, _as_json, lint_text
-from gitlabci_dsl.lint.loader import Tagged, load
 from gitlabci_dsl.project import compile_module, discover, load_config
 
 # rule -> (YAML that must trigger it, a near miss that must not)

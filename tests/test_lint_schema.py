@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from gitlab_schema import validator
+from gitlabci_dsl.gitlab.reader import load
 from gitlabci_dsl.lint import _as_json
-from gitlabci_dsl.lint.loader import load
 from gitlabci_dsl.lint.schema import validate
 from gitlabci_dsl.project import compile_module, discover, load_config
 

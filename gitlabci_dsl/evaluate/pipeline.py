@@ -16,14 +16,18 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..lint.expand import gitlab_view, input_defaults, interpolate
-from ..lint.loader import load
-from ..lint.semantics import GLOBAL_KEYS, _deep_merge, stages_of
+from ..gitlab.expand import gitlab_view, input_defaults, interpolate
+from ..gitlab.extends import resolve_extends
+from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
+from ..gitlab.glob import changes_match, exists_match, only_changes_match
+from ..gitlab.includes import Include, entries, resolve
+from ..gitlab.parallel import expand_need, instances
+from ..gitlab.reader import load
+from ..gitlab.stages import stages_of
 from .expression import ExpressionError, evaluate
 from .images import pushed_images
 
@@ -31,7 +35,7 @@ __all__ = ["Plan", "PlannedJob", "plan", "preset"]
 
 
 class PlannedJob(NamedTuple):
-    name: str
+    name: str  # as GitLab names it: ``test 1/3``, ``build: [amd64, alpine]`` for parallel jobs
     stage: str
     when: str
     allow_failure: bool
@@ -58,19 +62,38 @@ def plan(
     every_job: bool = False,
 ) -> Plan:
     """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
-    with ``every_job``, all jobs whatever their rules (for a graph of the whole file)."""
+    with ``every_job``, all jobs whatever their rules (for a graph of the whole file).
+
+    Raises :class:`~gitlabci_dsl.gitlab.reader.YamlSyntaxError` when ``text`` is not YAML.
+    """
     documents = load(text)
     data = documents[-1].data if documents else {}
     if len(documents) > 1:
         data = interpolate(data, input_defaults(documents[0].data))
     notes: list[str] = []
-    config = _with_includes(data if isinstance(data, dict) else {}, root, notes)
-    config = gitlab_view(config)
+    files = _Files(root)
+
+    def keep(include: Include) -> bool:
+        rules = include.entry.get("rules")
+        if every_job or not isinstance(rules, list):
+            return True
+        rule = _first_rule(rules, variables, changed, files, notes)
+        return rule is not None and rule.get("when") != "never"
+
+    included = resolve(data if isinstance(data, dict) else {}, root, keep=keep)
+    for include in included.unresolved:
+        notes.append(f"include not resolved offline: {include.entry}")
+    for _, location in included.missing:
+        notes.append(f"include {location!r} is not a file of the project")
+    listed = data.get("include") if isinstance(data, dict) else None
+    if root is None and any(entry.kind == "local" for entry in entries(listed)):
+        notes.append("local includes not read (no project folder)")
+    config = gitlab_view(included.config)
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
     workflow = config.get("workflow")
     if not every_job and isinstance(workflow, dict) and isinstance(workflow.get("rules"), list):
-        decision = _first_rule(workflow["rules"], context, changed, root, notes)
+        decision = _first_rule(workflow["rules"], context, changed, files, notes)
         if decision is None or decision.get("when") == "never":
             why = "no rule matches" if decision is None else "the matching rule says never"
             notes.append(f"workflow:rules: {why}")
@@ -82,24 +105,29 @@ def plan(
         for k, v in config.items()
         if isinstance(k, str) and k not in GLOBAL_KEYS and isinstance(v, dict)
     }
-    resolved = {name: _extended(name, jobs) for name in jobs if not name.startswith(".")}
+    extended = resolve_extends(jobs)
+    resolved = {name: job for name, job in extended.jobs.items() if not name.startswith(".")}
     planned: list[PlannedJob] = []
     for name, job in resolved.items():
-        if every_job:
-            outcome: tuple[str, bool] | None = (str(job.get("when", "on_success")), False)
-        else:
-            outcome = _job_outcome(job, context, changed, root, notes)
-        if outcome is None:
-            continue
-        when, allow_failure = outcome
-        needs = tuple(
-            n if isinstance(n, str) else str(n.get("job"))
-            for n in job.get("needs") or []
-            if isinstance(n, str) or (isinstance(n, dict) and "job" in n and "pipeline" not in n)
-        )
-        stage = str(job.get("stage", "test"))
-        pushes = pushed_images(job, context)
-        planned.append(PlannedJob(name, stage, when, allow_failure, needs, pushes))
+        stage = job.get("stage")
+        if stage is None and (included.open or name in extended.incomplete):
+            notes.append(
+                f"job {name!r}: no stage of its own; an include or template not read offline "
+                f"may set it (shown under GitLab's default, {DEFAULT_STAGE!r})"
+            )
+        stage = str(DEFAULT_STAGE if stage is None else stage)
+        needs = _needs(job, resolved)
+        for instance in instances(name, job):
+            if every_job:
+                outcome: tuple[str, bool] | None = (str(job.get("when", "on_success")), False)
+            else:
+                here = {**context, **instance.variables}
+                outcome = _job_outcome(job, here, changed, files, notes)
+            if outcome is None:
+                continue
+            when, allow_failure = outcome
+            pushes = pushed_images(job, {**context, **instance.variables})
+            planned.append(PlannedJob(instance.name, stage, when, allow_failure, needs, pushes))
     order = {stage: i for i, stage in enumerate(stages)}
     planned.sort(key=lambda j: order.get(j.stage, len(order)))
     if not planned:
@@ -109,23 +137,34 @@ def plan(
     return Plan(True, tuple(stages), tuple(planned), tuple(notes))
 
 
-def _with_includes(data: dict[Any, Any], root: Path | None, notes: list[str]) -> dict[Any, Any]:
-    config: dict[Any, Any] = {}
-    include = data.get("include")
-    for item in include if isinstance(include, list) else [include] if include else []:
-        local = item if isinstance(item, str) and not item.startswith("http") else None
-        if isinstance(item, dict):
-            local = item.get("local")
-        if not isinstance(local, str) or root is None:
-            notes.append(f"include not resolved offline: {item}")
-            continue
-        for path in sorted(root.glob(local.lstrip("/"))):
-            body = load(path.read_text(encoding="utf-8"))[-1].data
-            if isinstance(body, dict):
-                for key, value in body.items():
-                    config.setdefault(key, value)
-    config.update(data)
-    return config
+def _needs(job: dict[Any, Any], jobs: Mapping[str, dict[Any, Any]]) -> tuple[str, ...]:
+    """The names of the jobs ``job`` needs in this pipeline, parallel jobs expanded."""
+    names: list[str] = []
+    for need in job.get("needs") or []:
+        if isinstance(need, str):
+            names += expand_need(need, jobs)
+        elif isinstance(need, dict) and isinstance(need.get("job"), str):
+            if "pipeline" in need or "project" in need:
+                continue  # another pipeline's job
+            names += expand_need(need["job"], jobs, need.get("parallel"))
+    return tuple(names)
+
+
+class _Files:
+    """The project's files, listed once, for ``rules:exists``."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self._listing: tuple[str, ...] | None = None
+
+    def listing(self) -> tuple[str, ...] | None:
+        if self.root is None:
+            return None
+        if self._listing is None:
+            from ..gitlab.paths import project_files
+
+            self._listing = project_files(self.root)
+        return self._listing
 
 
 def _variables(value: Any) -> dict[str, str]:
@@ -139,28 +178,15 @@ def _variables(value: Any) -> dict[str, str]:
     return result
 
 
-def _extended(name: str, jobs: dict[str, dict[Any, Any]], depth: int = 0) -> dict[Any, Any]:
-    job = jobs[name]
-    parents = job.get("extends")
-    parents = (
-        [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
-    )
-    result: dict[Any, Any] = {}
-    for parent in parents:
-        if isinstance(parent, str) and parent in jobs and parent != name and depth < 11:
-            result = _deep_merge(result, _extended(parent, jobs, depth + 1))
-    return _deep_merge(result, {k: v for k, v in job.items() if k != "extends"})
-
-
 def _first_rule(
     rules: list[Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    root: Path | None,
+    files: _Files,
     notes: list[str],
 ) -> dict[Any, Any] | None:
     for rule in rules:
-        if isinstance(rule, dict) and _rule_matches(rule, variables, changed, root, notes):
+        if isinstance(rule, dict) and _rule_matches(rule, variables, changed, files, notes):
             return rule
     return None
 
@@ -169,7 +195,7 @@ def _rule_matches(
     rule: dict[Any, Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    root: Path | None,
+    files: _Files,
     notes: list[str],
 ) -> bool:
     condition = rule.get("if")
@@ -183,26 +209,44 @@ def _rule_matches(
     changes = rule.get("changes")
     if changes is not None:
         paths = changes.get("paths") if isinstance(changes, dict) else changes
-        if changed is not None and not _any_match(paths, changed):
+        if not _glob_clause(changes_match, _globs(paths), changed, variables, notes):
             return False
     exists = rule.get("exists")
     if exists is not None:
         paths = exists.get("paths") if isinstance(exists, dict) else exists
-        if root is None or not any(any(root.glob(p)) for p in paths or [] if isinstance(p, str)):
+        listing = files.listing()
+        if listing is None:
+            return False
+        if not _glob_clause(exists_match, _globs(paths), listing, variables, notes):
             return False
     return True
 
 
-def _any_match(globs: Any, changed: Sequence[str]) -> bool:
-    patterns = [g for g in globs or [] if isinstance(g, str)]
-    return any(fnmatch.fnmatch(path, pattern) for pattern in patterns for path in changed)
+def _globs(value: Any) -> list[str]:
+    return [g for g in value if isinstance(g, str)] if isinstance(value, list) else []
+
+
+def _glob_clause(
+    clause: Callable[..., bool],
+    globs: list[str],
+    paths: Sequence[str] | None,
+    variables: Mapping[str, str],
+    notes: list[str],
+) -> bool:
+    """A ``rules:changes``/``exists`` clause, as GitLab matches it; a glob too large to expand
+    (brace bombs) counts as no match, with a note."""
+    try:
+        return clause(globs, paths, variables)
+    except ValueError as exc:
+        notes.append(f"rules glob not matched: {exc}")
+        return False
 
 
 def _job_outcome(
     job: dict[Any, Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    root: Path | None,
+    files: _Files,
     notes: list[str],
 ) -> tuple[str, bool] | None:
     """(when, allow_failure) of a job that is created; None when it is not."""
@@ -211,7 +255,7 @@ def _job_outcome(
     rules = job.get("rules")
     if isinstance(rules, list):
         context = {**variables, **_variables(job.get("variables"))}
-        rule = _first_rule(rules, context, changed, root, notes)
+        rule = _first_rule(rules, context, changed, files, notes)
         if rule is None:
             return None
         when = str(rule.get("when", job_when))
@@ -270,7 +314,12 @@ def _policy(
         return False
     changes = value.get("changes")
     changes = changes.get("paths") if isinstance(changes, dict) else changes
-    return not (changes is not None and changed is not None and not _any_match(changes, changed))
+    if changes is None:
+        return True
+    try:
+        return only_changes_match(_globs(changes), changed)
+    except ValueError:  # a glob too large to expand: no match
+        return False
 
 
 def _ref_matches(ref: Any, variables: Mapping[str, str]) -> bool:

@@ -1,6 +1,6 @@
 """``gitlabci-dsl import``: a GitLab CI YAML file → a pipeline module that compiles back to it.
 
-Pipeline: read the YAML as GitLab does (:mod:`gitlabci_dsl.lint.loader`: anchors, merge keys,
+Pipeline: read the YAML as GitLab does (:mod:`gitlabci_dsl.gitlab.reader`: anchors, merge keys,
 ``!reference``), type it as model nodes (:mod:`.convert`, node by node checked against the
 compiler), recognise building blocks (:mod:`.blocks`), write the module (:mod:`.render`), then
 run the module and compile its pipeline: the import fails rather than hand back a module whose
@@ -79,19 +79,12 @@ def _documents(
     text: str, source: str, allow_duplicates: bool, warnings: list[str]
 ) -> tuple[dict[str, Any], Any]:
     """The pipeline mapping and the ``spec:`` header (or None), as compiler data."""
-    from ..lint.loader import YamlSyntaxError, load
+    from ..gitlab.reader import YamlSyntaxError, load
 
     try:
         documents = load(text)
     except YamlSyntaxError as exc:
-        lines = text.splitlines()
-        written = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
-        hint = ""
-        if "\t" in written[: len(written) - len(written.lstrip())]:
-            hint = f"; a tab indents line {exc.line}: YAML indents with spaces only"
-        raise ImportYamlError(
-            f"{source}:{exc.line}:{exc.column}: invalid YAML: {exc}{hint}"
-        ) from None
+        raise ImportYamlError(exc.located(source)) from None
     for document in documents:
         for dup in document.duplicates:
             where = f"{source}:{dup.line}:{dup.column}: key {dup.path[-1]!r} is written twice"
@@ -160,7 +153,7 @@ def _plain(
 ) -> Any:
     """Loader data → compiler data: ``!reference`` tags become :class:`Reference`; keys must be
     strings and tags known, as GitLab requires."""
-    from ..lint.loader import Tagged
+    from ..gitlab.reader import Tagged
 
     if isinstance(value, Tagged):
         where = ":".join(map(str, positions.get(path, (1, 1))))

@@ -51,9 +51,10 @@ def lint_text(
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out.
     """
-    from .expand import gitlab_view, input_defaults, interpolate
-    from .loader import YamlSyntaxError, load
-    from .semantics import GLOBAL_KEYS, check
+    from ..gitlab.expand import gitlab_view, input_defaults, interpolate
+    from ..gitlab.facts import GLOBAL_KEYS
+    from ..gitlab.reader import YamlSyntaxError, load
+    from .semantics import check
 
     try:
         documents = load(text)

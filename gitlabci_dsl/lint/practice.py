@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .loader import Document, Tagged
+from ..gitlab.reader import Document, Tagged
 
 __all__ = ["check"]
 

@@ -1,9 +1,13 @@
 """The checks GitLab runs beyond its schema, when it creates a pipeline.
 
 Names, stages, ``needs``, ``dependencies``, ``extends`` and ``!reference`` are checked across
-the file and the ``include: local`` files it pulls in. Other includes (remote, template,
-project, component) cannot be read offline: when a file has them, checks that a name exists are
-skipped, since the name may come from there (an ``include-unresolved`` finding says so).
+the file and the ``include: local`` files it pulls in, merged as GitLab merges them
+(:mod:`gitlabci_dsl.gitlab.includes`). Other includes (remote, template, project, component)
+cannot be read offline: when a file has them, the configuration is *open*. Then a name may be
+defined there, and so may any key of any job (GitLab merges a job of an included file with the
+job of the same name); checks that a name exists, or that a job lacks a key, stand down (an
+``include-unresolved`` finding says so). The same holds for a job whose ``extends`` cannot be
+resolved: only the keys it sets itself are known.
 """
 
 from __future__ import annotations
@@ -12,31 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..gitlab.extends import Extended, resolve_extends
+from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS, MATRIX_LIMIT
+from ..gitlab.includes import resolve
+from ..gitlab.parallel import matrix_size
+from ..gitlab.reader import Document, Tagged
+from ..gitlab.stages import flatten as _flatten
+from ..gitlab.stages import stages_of
 from .findings import RULES, Finding
-from .loader import Document, Tagged, YamlSyntaxError, load
 
-__all__ = ["GLOBAL_KEYS", "check", "stages_of"]
-
-# Top-level keys that are not jobs.
-GLOBAL_KEYS = frozenset(
-    {
-        "default",
-        "include",
-        "stages",
-        "variables",
-        "workflow",
-        "image",
-        "services",
-        "cache",
-        "before_script",
-        "after_script",
-        "types",
-        "spec",
-    }
-)
-DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
-MATRIX_LIMIT = 200
-MAX_EXTENDS_DEPTH = 11
+__all__ = ["check"]
 
 
 class _Context:
@@ -72,21 +61,43 @@ def check(
     data = document.data
     if not isinstance(data, dict):
         return []
-    config, unresolved = _with_local_includes(ctx, data, root)
+    included = resolve(data, root)
+    for position, location in included.missing:
+        ctx.add(
+            "include-local-missing",
+            f"includes {location!r}, which is not a file of the project",
+            None,
+            "include",
+            position,
+        )
+    if included.open:
+        ctx.add(
+            "include-unresolved",
+            "some includes cannot be read offline; names they define are not checked",
+            None,
+            "include",
+        )
+    config, unresolved = included.config, included.open
     jobs = {
         k: v
         for k, v in config.items()
         if isinstance(k, str) and k not in GLOBAL_KEYS and isinstance(v, dict)
     }
-    merged, broken = _resolve_extends(ctx, jobs, unresolved)
+    extended = resolve_extends(jobs)
+    _report_extends(ctx, extended, own=data, unresolved=unresolved)
+    merged = extended.jobs
     _check_references(ctx, config, unresolved)
     visible = {name: merged[name] for name in jobs if not name.startswith(".")}
+    # Whether an absent key is known to be absent: not when an include or a parent the job
+    # extends could not be read, since it may set the key.
+    known = {name: not unresolved and name not in extended.incomplete for name in visible}
     stages = stages_of(config)
-    stage_of = {}
+    stages_known = not unresolved or "stages" in data
+    stage_of: dict[str, Any] = {}
     for name, job in visible.items():
-        stage = job.get("stage", "test")
+        stage = job.get("stage", DEFAULT_STAGE if known[name] else None)
         stage_of[name] = stage
-        if isinstance(stage, str) and stage not in stages and name in data:
+        if stages_known and isinstance(stage, str) and stage not in stages and name in data:
             ctx.add(
                 "undefined-stage",
                 f"stage {stage!r} is not in stages ({', '.join(stages)})",
@@ -94,12 +105,7 @@ def check(
                 name,
                 "stage",
             )
-        incomplete = unresolved or name in broken
-        if (
-            not incomplete
-            and name in data
-            and not any(k in job for k in ("script", "trigger", "run"))
-        ):
+        if known[name] and name in data and not any(k in job for k in ("script", "trigger", "run")):
             ctx.add("job-without-script", "has no script, trigger or run", name, name)
         _check_matrix(ctx, name, job)
     _check_needs(
@@ -112,141 +118,29 @@ def check(
     return ctx.findings
 
 
-def _with_local_includes(
-    ctx: _Context, data: dict[Any, Any], root: Path | None
-) -> tuple[dict[Any, Any], bool]:
-    """The configuration with the jobs of ``include: local`` files added; and whether some
-    include could not be read (so names may be defined elsewhere)."""
-    config: dict[Any, Any] = {}
-    unresolved = False
-    for number, entry in enumerate(_includes(data.get("include"))):
-        local = entry.get("local") if isinstance(entry, dict) else None
-        if local is None:
-            unresolved = True
-            continue
-        if root is None:
-            unresolved = True
-            continue
-        paths = sorted(root.glob(local.lstrip("/"))) if local.strip("/") else []
-        if not paths:
+def _report_extends(
+    ctx: _Context, extended: Extended, *, own: dict[Any, Any], unresolved: bool
+) -> None:
+    """The ``extends`` GitLab cannot resolve, for the jobs of this file."""
+    for problem in extended.problems:
+        if problem.job not in own:
+            continue  # defined in an included file: reported when that file is linted
+        if problem.kind == "cycle":
             ctx.add(
-                "include-local-missing",
-                f"includes {local!r}, which does not exist under {root}",
-                None,
-                "include",
-                number,
+                "extends-cycle",
+                f"extends {problem.parent!r}, which extends it back ({' -> '.join(problem.chain)})",
+                problem.job,
+                problem.job,
+                "extends",
             )
-            unresolved = True  # its names are unknown: do not report each of them too
-            continue
-        for path in paths:
-            try:
-                documents = load(Path(path).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, YamlSyntaxError):
-                unresolved = True
-                continue
-            body = documents[-1].data if documents else None
-            if isinstance(body, dict):
-                if body.get("include"):
-                    unresolved = True  # nested includes: not followed
-                for key, value in body.items():
-                    if key not in GLOBAL_KEYS or key == "stages":
-                        config.setdefault(key, value)
-    if unresolved:
-        ctx.add(
-            "include-unresolved",
-            "some includes cannot be read offline; names they define are not checked",
-            None,
-            "include",
-        )
-    config.update(data)  # the including file's own keys win
-    return config, unresolved
-
-
-def _includes(value: Any) -> Iterator[Any]:
-    for item in value if isinstance(value, list) else [value] if value is not None else []:
-        if isinstance(item, str):
-            remote = item.startswith(("http://", "https://"))
-            yield {"remote": item} if remote else {"local": item}
-        else:
-            yield item
-
-
-def stages_of(config: dict[Any, Any]) -> list[str]:
-    """The pipeline's stages, with ``.pre`` first and ``.post`` last as GitLab adds them."""
-    given = config.get("stages")
-    if not isinstance(given, list):
-        return list(DEFAULT_STAGES)
-    flat = [s for s in _flatten(given) if isinstance(s, str)]
-    return [".pre", *[s for s in flat if s not in (".pre", ".post")], ".post"]
-
-
-def _flatten(items: list[Any]) -> Iterator[Any]:
-    """GitLab flattens nested lists (from anchors) in stages, scripts, needs..."""
-    for item in items:
-        if isinstance(item, list) and not isinstance(item, Tagged):
-            yield from _flatten(item)
-        else:
-            yield item
-
-
-def _resolve_extends(
-    ctx: _Context, jobs: dict[str, dict[Any, Any]], unresolved: bool
-) -> tuple[dict[str, dict[Any, Any]], set[str]]:
-    """Each job's configuration after ``extends`` (a deep merge of mappings, GitLab's way), and
-    the jobs whose ``extends`` could not be fully resolved."""
-    done: dict[str, dict[Any, Any]] = {}
-    broken: set[str] = set()
-
-    def resolve(name: str, chain: tuple[str, ...]) -> dict[Any, Any]:
-        if name in done:
-            return done[name]
-        job = jobs[name]
-        parents = job.get("extends")
-        parents = [parents] if isinstance(parents, str) else parents
-        result: dict[Any, Any] = {}
-        for parent in parents if isinstance(parents, list) else []:
-            if not isinstance(parent, str):
-                continue
-            if parent in chain or parent == name:
-                ctx.add(
-                    "extends-cycle",
-                    f"extends {parent!r}, which extends it back ({' -> '.join((*chain, name, parent))})",
-                    name,
-                    name,
-                    "extends",
-                )
-                continue
-            if parent not in jobs:
-                broken.add(name)
-                if not unresolved:
-                    ctx.add(
-                        "extends-undefined",
-                        f"extends {parent!r}, which does not exist",
-                        name,
-                        name,
-                        "extends",
-                    )
-                continue
-            if len(chain) >= MAX_EXTENDS_DEPTH:
-                continue
-            result = _deep_merge(result, resolve(parent, (*chain, name)))
-            if parent in broken:
-                broken.add(name)
-        result = _deep_merge(result, {k: v for k, v in job.items() if k != "extends"})
-        done[name] = result
-        return result
-
-    return {name: resolve(name, ()) for name in jobs}, broken
-
-
-def _deep_merge(base: dict[Any, Any], override: dict[Any, Any]) -> dict[Any, Any]:
-    result = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _deep_merge(result[key], value)
-        else:
-            result[key] = value
-    return result
+        elif problem.kind == "undefined" and not unresolved:
+            ctx.add(
+                "extends-undefined",
+                f"extends {problem.parent!r}, which does not exist",
+                problem.job,
+                problem.job,
+                "extends",
+            )
 
 
 def _check_references(ctx: _Context, config: dict[Any, Any], unresolved: bool) -> None:
@@ -280,17 +174,9 @@ def _check_references(ctx: _Context, config: dict[Any, Any], unresolved: bool) -
 
 def _check_matrix(ctx: _Context, name: str, job: dict[Any, Any]) -> None:
     parallel = job.get("parallel")
-    matrix = parallel.get("matrix") if isinstance(parallel, dict) else None
-    if not isinstance(matrix, list):
+    if not isinstance(parallel, dict):
         return
-    total = 0
-    for entry in matrix:
-        if not isinstance(entry, dict):
-            continue
-        count = 1
-        for values in entry.values():
-            count *= len(values) if isinstance(values, list) else 1
-        total += count
+    total = matrix_size(parallel.get("matrix"))
     if total > MATRIX_LIMIT:
         ctx.add(
             "matrix-limit",
@@ -325,10 +211,15 @@ def _check_needs(
     own: set[Any],
 ) -> None:
     order = {stage: i for i, stage in enumerate(stages)}
+
+    def position(job: str) -> int | None:
+        stage = stage_of[job]  # None when not known
+        return order.get(stage) if isinstance(stage, str) else None
+
     for name, job in jobs.items():
         if name not in own:
             continue  # defined in an included file: reported when that file is linted
-        here = order.get(stage_of[name])
+        here = position(name)
         needed: set[str] = set()
         for index, need, optional in _needs(job):
             needed.add(need)
@@ -343,7 +234,7 @@ def _check_needs(
                         index,
                     )
                 continue
-            there = order.get(stage_of[need])
+            there = position(need)
             if here is not None and there is not None and there > here:
                 ctx.add(
                     "needs-later-stage",
@@ -386,8 +277,8 @@ def _check_needs(
                         "dependencies",
                         index,
                     )
-                elif "needs" not in job:
-                    there = order.get(stage_of[dependency])
+                elif "needs" not in job and not unresolved:
+                    there = position(dependency)
                     if here is not None and there is not None and there >= here:
                         ctx.add(
                             "dependencies-undefined",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .loader import Tagged
+from .reader import Tagged
 
 __all__ = ["UNKNOWN", "gitlab_view", "input_defaults", "interpolate"]
 

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from ..errors import GitlabCIDSLError
+
 __all__ = ["Document", "Duplicate", "Tagged", "YamlSyntaxError", "load"]
 
 Path_ = tuple[str | int, ...]
@@ -53,13 +55,17 @@ class Document(NamedTuple):
     duplicates: list[Duplicate]
 
 
-class YamlSyntaxError(Exception):
+class YamlSyntaxError(GitlabCIDSLError):
     """The text is not YAML GitLab can read; ``line``/``column`` are 1-based."""
 
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
+
+    def located(self, file: str) -> str:
+        """The one-line message every command prints: ``file:line:column: invalid YAML: ...``."""
+        return f"{file}:{self.line}:{self.column}: invalid YAML: {self}"
 
 
 def load(text: str) -> list[Document]:
@@ -70,7 +76,7 @@ def load(text: str) -> list[Document]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlSyntaxError(problem, line, column) from None
+        raise YamlSyntaxError(problem + _tab_hint(text, line), line, column) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), 1, 1) from None
     documents = []
@@ -79,6 +85,15 @@ def load(text: str) -> list[Document]:
         data = builder.build(node, ())
         documents.append(Document(data, builder.positions, builder.duplicates))
     return documents
+
+
+def _tab_hint(text: str, line: int) -> str:
+    """A hint when the line is indented with a tab, the usual cause of a syntax error."""
+    lines = text.splitlines()
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in written[: len(written) - len(written.lstrip())]:
+        return f"; a tab indents line {line}: YAML indents with spaces only"
+    return ""
 
 
 _SCALARS = _Scalars("")

@@ -1,0 +1,1 @@
+"""GitLab's own semantics, written once and used by every command."""

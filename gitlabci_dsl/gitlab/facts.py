@@ -1,0 +1,56 @@
+"""Facts about GitLab CI, each written once: the names and limits every command relies on.
+
+Sources: GitLab's CI/CD YAML reference (https://docs.gitlab.com/ci/yaml/) and, where the docs
+are silent, GitLab's own code (``lib/gitlab/ci/config/``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "DEFAULT_STAGE",
+    "DEFAULT_STAGES",
+    "GLOBAL_KEYS",
+    "MATRIX_LIMIT",
+    "MAX_EXTENDS_DEPTH",
+    "MAX_INCLUDES",
+    "REMOTE_SCHEMES",
+]
+
+GLOBAL_KEYS: Final = frozenset(
+    {
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    }
+)
+"""Top-level keys that are not jobs."""
+
+DEFAULT_STAGES: Final = (".pre", "build", "test", "deploy", ".post")
+"""The stages of a pipeline without ``stages:``."""
+
+DEFAULT_STAGE: Final = "test"
+"""The stage of a job without ``stage:``."""
+
+MATRIX_LIMIT: Final = 200
+"""Most jobs one ``parallel:matrix`` may create."""
+
+MAX_EXTENDS_DEPTH: Final = 11
+"""Most levels of inheritance ``extends`` allows."""
+
+MAX_INCLUDES: Final = 150
+"""Most files one pipeline may include, nested includes counted (the default instance limit)."""
+
+REMOTE_SCHEMES: Final = ("http", "https", "ssh", "git")
+"""URL schemes that make a string ``include:`` remote (``Gitlab::UrlSanitizer.valid?``); any
+other string is a local file, even ``httpd.yml``."""

@@ -1,0 +1,211 @@
+"""``include:``, resolved as GitLab resolves it, for every command that reads a pipeline.
+
+GitLab (``Gitlab::Ci::Config::External::Processor``) deep-merges the included files in order,
+later files over earlier ones, then the including file over all of them; an included file's
+own includes are merged into it first, the same way. Hashes merge key by key, every other value
+(lists included) is replaced. A string entry is a remote include when it is a URL of one of
+:data:`~gitlabci_dsl.gitlab.facts.REMOTE_SCHEMES`, otherwise a local file (``httpd.yml`` is
+local). A local path is relative to the project root (a leading ``/`` is optional); with a
+``*`` it is a wildcard: ``**`` matches any characters, ``/`` included, ``*`` any but ``/``.
+
+Offline, only the project's own files can be read; every other kind of include (remote,
+template, project, component, artifact) leaves the configuration *open*: names and keys may
+come from it, so nothing may be asserted about what is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .facts import MAX_INCLUDES, REMOTE_SCHEMES
+from .merge import deep_merge
+
+__all__ = ["Include", "Resolution", "entries", "resolve", "wildcard_match"]
+
+KINDS = ("local", "remote", "template", "project", "component", "artifact")
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+class Include(NamedTuple):
+    """One entry of an ``include:`` list, normalised."""
+
+    position: int  # its position in the list (0 for a lone entry)
+    kind: str  # one of KINDS, or "invalid"
+    location: str | None  # the local path, URL, template name, project or component
+    entry: Any  # as written
+
+
+class Resolution(NamedTuple):
+    """A configuration with its includes merged in."""
+
+    config: dict[Any, Any]  # every readable include merged, the file's own keys last
+    open: bool  # some include could not be read here: names and keys may come from it
+    missing: tuple[tuple[int, str], ...]  # (position, location) of local files not there
+    unresolved: tuple[Include, ...]  # includes that need a source other than the project
+    files: tuple[str, ...]  # the project files that were read, in order
+
+
+def entries(value: Any) -> list[Include]:
+    """The entries of an ``include:`` value (a string, a mapping, or a list of them)."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    return [_normalise(index, item) for index, item in enumerate(items)]
+
+
+def _normalise(index: int, item: Any) -> Include:
+    if isinstance(item, str):
+        scheme = _SCHEME.match(item)
+        if scheme is not None and scheme.group(1) in REMOTE_SCHEMES:
+            return Include(index, "remote", item.strip(), item)
+        return Include(index, "local", item, item)
+    if isinstance(item, dict):
+        for kind in KINDS:
+            location = item.get(kind)
+            if location is not None:
+                shown = location if isinstance(location, str) else None
+                return Include(index, kind if shown is not None else "invalid", shown, item)
+    return Include(index, "invalid", None, item)
+
+
+def wildcard_match(pattern: str, path: str) -> bool:
+    """Whether ``path`` matches the wildcard local include ``pattern``: ``**`` any characters,
+    ``*`` any but ``/``, everything else literally (``Repository#search_files_by_wildcard_path``).
+
+    Linear in ``len(pattern) * len(path)``: the pattern comes from an untrusted file.
+    """
+    parts = re.findall(r"\*\*|\*|[^*]+", pattern)
+    # The path offsets reachable after matching the parts so far.
+    reachable = {0}
+    for part in parts:
+        following: set[int] = set()
+        if part == "**":
+            start = min(reachable, default=len(path) + 1)
+            following.update(range(start, len(path) + 1))
+        elif part == "*":
+            end = -1
+            for offset in sorted(reachable):
+                following.add(offset)
+                if offset < end:
+                    continue  # inside the run the previous offset already covered
+                end = offset
+                while end < len(path) and path[end] != "/":
+                    end += 1
+                    following.add(end)
+        else:
+            following.update(
+                offset + len(part) for offset in reachable if path.startswith(part, offset)
+            )
+        reachable = following
+        if not reachable:
+            return False
+    return len(path) in reachable
+
+
+def resolve(
+    data: Mapping[Any, Any],
+    root: Path | None,
+    *,
+    keep: Callable[[Include], bool] | None = None,
+) -> Resolution:
+    """``data`` (a file's top-level mapping) with its includes merged in, as GitLab merges them.
+
+    ``root`` is the project (no local file is read without it); ``keep`` decides whether an entry with ``rules:`` is included (default: every entry, since its rules
+    may hold in some pipeline).
+    """
+    state = _State(root, keep)
+    config = state.merge(data, ())
+    return Resolution(
+        config,
+        state.open,
+        tuple(state.missing),
+        tuple(state.unresolved),
+        tuple(state.files),
+    )
+
+
+class _State:
+    def __init__(self, root: Path | None, keep: Callable[[Include], bool] | None) -> None:
+        self.root = root
+        self.keep = keep
+        self.open = False
+        self.missing: list[tuple[int, str]] = []
+        self.unresolved: list[Include] = []
+        self.files: list[str] = []
+        self._listing: tuple[str, ...] | None = None
+
+    def merge(self, data: Mapping[Any, Any], chain: tuple[str, ...]) -> dict[Any, Any]:
+        """``data`` over the merge of its includes (``chain``: the files including it)."""
+        merged: dict[Any, Any] = {}
+        for include in entries(data.get("include")):
+            conditional = isinstance(include.entry, dict) and "rules" in include.entry
+            if conditional and self.keep is not None and not self.keep(include):
+                continue
+            for body in self._bodies(include, chain):
+                merged = deep_merge(merged, body)
+        own = {k: v for k, v in data.items() if k != "include"}
+        return deep_merge(merged, own)
+
+    def _bodies(self, include: Include, chain: tuple[str, ...]) -> Iterator[dict[Any, Any]]:
+        if include.kind != "local" or include.location is None or self.root is None:
+            self.open = True
+            if include.kind != "local" or include.location is None:
+                self.unresolved.append(include)
+            return
+        paths = self._local_paths(include.location)
+        if not paths:
+            if not chain:  # a nested file's own lint reports what it includes
+                self.missing.append((include.position, include.location))
+            self.open = True  # its names are unknown: do not report each of them too
+            return
+        from .paths import read_text
+
+        for path in paths:
+            if path in chain:
+                continue  # included by itself, directly or not: already being merged
+            if len(self.files) >= MAX_INCLUDES:
+                self.open = True
+                return
+            text = read_text(self.root, path)
+            documents = self._documents(text)
+            if documents is None:
+                self.open = True  # unreadable or not YAML: the file's own lint says why
+                continue
+            self.files.append(path)
+            body = documents[-1]
+            if len(documents) > 1:
+                body = _with_inputs(documents[0], body, include.entry)
+            if isinstance(body, dict):
+                yield self.merge(body, (*chain, path))
+
+    def _local_paths(self, location: str) -> list[str]:
+        from .paths import inside, project_files
+
+        assert self.root is not None
+        if "*" not in location:
+            relative = location.lstrip("/")
+            return [relative] if inside(self.root, relative) is not None else []
+        if self._listing is None:
+            self._listing = project_files(self.root)
+        return [p for p in self._listing if wildcard_match(location, p)]
+
+    def _documents(self, text: str | None) -> list[Any] | None:
+        from .reader import YamlSyntaxError, load
+
+        if text is None:
+            return None
+        try:
+            return [document.data for document in load(text)]
+        except YamlSyntaxError:
+            return None
+
+
+def _with_inputs(header: Any, body: Any, entry: Any) -> Any:
+    """The body of a file with a ``spec:`` header, its inputs set from the entry's ``inputs``
+    over their defaults."""
+    from .expand import input_defaults, interpolate
+
+    given = entry.get("inputs") if isinstance(entry, dict) else None
+    values = {**input_defaults(header), **(given if isinstance(given, dict) else {})}
+    return interpolate(body, values)

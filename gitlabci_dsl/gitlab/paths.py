@@ -1,0 +1,78 @@
+"""Paths that GitLab resolves inside the repository (``include: local``, ``rules:exists``).
+
+GitLab reads these from the repository at the pipeline's commit, so nothing outside the
+project can be named: ``../x.yml``, an absolute path elsewhere, or a symbolic link that leaves
+the tree is simply not there. Every reader of such a path goes through :func:`inside`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+__all__ = ["inside", "project_files", "read_text"]
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """The regular file ``relative`` names in the project at ``root``, or None when there is
+    none: a missing file, a path that leaves the project (``..``, a link outside), a folder, a
+    device or a FIFO. A leading ``/`` means the project root, as in GitLab."""
+    if "\0" in relative:
+        return None
+    base = root.resolve()
+    candidate = (base / relative.lstrip("/")).resolve()
+    if candidate != base and base not in candidate.parents:
+        return None
+    try:
+        mode = candidate.stat().st_mode
+    except OSError:
+        return None
+    return candidate if stat.S_ISREG(mode) else None
+
+
+def read_text(root: Path, relative: str) -> str | None:
+    """The text of the project file ``relative`` (see :func:`inside`); None when it is not a
+    readable UTF-8 regular file inside the project."""
+    path = inside(root, relative)
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def project_files(root: Path) -> tuple[str, ...]:
+    """Every regular file of the project at ``root``, as sorted ``/``-separated paths relative
+    to it: what GitLab's repository would hold. In a git work tree, the files git would commit
+    (tracked, and untracked but not ignored: ``node_modules/`` or a virtualenv stay out);
+    elsewhere every file but ``.git``. Links count only when they stay inside the project.
+    Lists the tree on every call: callers that need it more than once keep the result."""
+    base = root.resolve()
+    listed = _git_files(base)
+    if listed is None:
+        listed = []
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != ".git" and not Path(folder, d).is_symlink())
+            listed += [Path(folder, name).relative_to(base).as_posix() for name in files]
+    return tuple(sorted(p for p in set(listed) if inside(base, p) is not None))
+
+
+def _git_files(base: Path) -> list[str] | None:
+    """The files git would commit in the work tree at ``base``; None when it is not one."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None or not (base / ".git").exists():
+        return None
+    done = subprocess.run(
+        [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=base,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
