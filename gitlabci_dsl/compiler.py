@@ -107,7 +107,7 @@ def iter_documents(pipeline: Pipeline) -> list[Iterator[tuple[str, Any]]]:
     """
     from .validation import validate
 
-    if type(pipeline).__name__ != "Pipeline":
+    if getattr(pipeline, "node_kind", None) != "Pipeline":
         raise CompileError(f"expected a Pipeline, got {type(pipeline).__name__}")
     validate(pipeline)
     documents = [_body(pipeline)]
@@ -157,7 +157,7 @@ def _job(job: Job) -> dict[str, Any]:
     d: dict[str, Any] = {}
     v: Any = job.stage
     if v is not None:
-        d["stage"] = v if type(v) is str else v.name
+        d["stage"] = v if type(v) is str else _name(v)
     v = job.image
     if v is not None:
         d["image"] = v if type(v) is str else _value(v)
@@ -212,13 +212,18 @@ def _lines(v: Any) -> Any:
 
 
 def _name(v: Any) -> str:
-    return v if type(v) is str else str(v.name)
+    """A job or stage name: the string, or the ``name`` of a Job or Stage node."""
+    if type(v) is str:
+        return v
+    if isinstance(v, Node):
+        return str(getattr(v, "name"))  # noqa: B009 - a Job or a Stage, both named
+    return str.__str__(v)  # a str subclass (an enum member, say): its text, never its .name
 
 
 def _need(n: Any) -> Any:
-    kind = type(n).__name__
-    if kind == "str":
-        return n
+    if isinstance(n, str):
+        return _name(n)
+    kind = getattr(n, "node_kind", None)
     if kind == "Job":
         return n.name
     if kind == "Need":
@@ -246,8 +251,17 @@ def _value(v: Any) -> Any:
     if t is dict or isinstance(v, Mapping):
         return {_key(k): _value(x) for k, x in v.items()}
     if isinstance(v, Node):
-        compile_node: Callable[[Any], Any] = _COMPILERS.get(t.__name__, _generic)
+        compile_node: Callable[[Any], Any] = _COMPILERS.get(v.node_kind, _generic)
         return compile_node(v)
+    # Subclasses of the plain types (enum members, say) are written as the plain value.
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, str):
+        return str.__str__(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
     raise CompileError(
         f"cannot write a value of type {t.__name__} ({v!r:.60}) to YAML; use strings, numbers, "
         "booleans, None, lists, dicts or gitlabci_dsl nodes"
@@ -257,6 +271,8 @@ def _value(v: Any) -> Any:
 def _key(k: Any) -> str:
     if type(k) is str:
         return k
+    if isinstance(k, str):
+        return str.__str__(k)
     raise CompileError(f"mapping keys must be strings, got {k!r}")
 
 

@@ -227,9 +227,9 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
             f"{rel}: defines no module-level 'pipeline'; end the module with "
             "'pipeline = Pipeline(stages=[...], jobs=[...])'"
         )
-    if type(pipeline).__name__ != "Pipeline" or not type(pipeline).__module__.startswith(
-        "gitlabci_dsl."
-    ):
+    from .model.pipeline import Pipeline  # loaded already by any module that built one
+
+    if not isinstance(pipeline, Pipeline):
         raise LoadError(
             f"{rel}: 'pipeline' is a {type(pipeline).__name__}, expected gitlabci_dsl.Pipeline"
         )

@@ -284,3 +284,80 @@ def test_input_without_default_is_mandatory() -> None:
 def test_matrix_size() -> None:
     """Parallel.size counts the jobs a matrix expands to."""
     assert Parallel(matrix=[{"A": ["1", "2"], "B": ["x", "y", "z"]}, {"C": "c"}]).size == 7
+
+
+class _MyJob(Job):
+    """A user's own kind of job, with a helper method and no attrs decorator."""
+
+    def label(self) -> str:
+        return f"job {self.name}"
+
+
+@attrs.frozen(kw_only=True)
+class _OwnedJob(Job):
+    """A user's subclass declared with attrs, adding a field of its own."""
+
+    owner: str = "platform"
+
+
+def test_subclasses_of_job_are_jobs() -> None:
+    """class MyJob(Job) is accepted wherever a Job is: in a pipeline, in needs, in extends."""
+    from gitlabci_dsl import to_dict
+
+    base = _MyJob(".base", image="alpine:3.20")
+    build = _MyJob("build", script=["make"], extends=base)
+    test = _OwnedJob("test", script=["make test"], needs=[build])
+    data = to_dict(Pipeline(jobs=[base, build, test]))
+    assert data["build"] == {"script": ["make"], "extends": ".base"}
+    assert data["test"] == {"needs": ["build"], "script": ["make test"]}
+    assert build.label() == "job build"
+
+
+def test_attrs_subclass_keeps_the_inherited_checks() -> None:
+    """A subclass declared with attrs still validates the fields it inherits."""
+    with pytest.raises(ValidationError, match="timeout="):
+        _OwnedJob("test", script=["x"], timeout="1 fortnight")
+    with pytest.raises(ValidationError, match="job 'test'"):
+        _OwnedJob("test", script=["x"], when="sometimes")  # type: ignore[arg-type]
+
+
+def test_subclasses_of_other_nodes_work() -> None:
+    """Subclasses of Rule, Need and Stage compile as the classes they extend."""
+    from gitlabci_dsl import to_dict
+
+    class MyRule(Rule):
+        pass
+
+    class MyStage(Stage):
+        pass
+
+    class MyNeed(Need):
+        pass
+
+    stage = MyStage("build")
+    build = Job("build", stage=stage, script=["make"], rules=[MyRule(if_="$CI_COMMIT_TAG")])
+    test = Job("test", stage=stage, script=["t"], needs=[MyNeed(build, artifacts=False)])
+    data = to_dict(Pipeline(stages=[stage], jobs=[build, test]))
+    assert data["build"]["rules"] == [{"if": "$CI_COMMIT_TAG"}]
+    assert data["test"]["needs"] == [{"job": "build", "artifacts": False}]
+    assert data["test"]["stage"] == "build"
+
+
+def test_string_enums_are_written_as_their_value() -> None:
+    """str subclasses (enum members) are written as their text, never as the member's name."""
+    import enum
+
+    from gitlabci_dsl import to_dict
+
+    class Stages(enum.StrEnum):
+        BUILD = "build-stage"
+
+    class Env(str, enum.Enum):  # noqa: UP042 - the older spelling, whose str() is not its value
+        PROD = "production"
+
+    job = Job("build", stage=Stages.BUILD, script=["make"], variables={"ENV": Env.PROD})
+    data = to_dict(Pipeline(stages=[Stages.BUILD], jobs=[job]))
+    assert data["stages"] == ["build-stage"]
+    assert data["build"]["stage"] == "build-stage"
+    assert data["build"]["variables"] == {"ENV": "production"}
+    assert type(data["build"]["variables"]["ENV"]) is str

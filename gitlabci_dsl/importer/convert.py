@@ -266,7 +266,7 @@ class Converter:
 
 
 def _construct(cls: type[Node], info: _Fields, kwargs: dict[str, Any]) -> Node:
-    if cls.__name__ == "Reference":
+    if cls.node_kind == "Reference":
         return Reference(*kwargs["path"])
     return cls(**kwargs)
 

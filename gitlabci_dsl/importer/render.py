@@ -9,7 +9,7 @@ formatted under the user's settings as well as under the defaults.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 import attrs
@@ -155,7 +155,7 @@ class Layout:
             return Expr(text)
         if isinstance(value, (list, tuple)):
             return Expr(open="[", close="]", items=[("", self.value(v, ref)) for v in value])
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             return Expr(
                 open="{",
                 close="}",

@@ -5,16 +5,17 @@ tuples (so a node is immutable once built) and, when the value is wrong, raises 
 :class:`~gitlabci_dsl.errors.ValidationError` that names the node, the field, the value, the rule
 and the GitLab documentation for the keyword.
 
-Node classes are identified here by class *name* (``Node`` subclasses carry no registry) so that
-validating one module's field never forces another module to be imported: the model is loaded
-lazily to keep ``gitlabci-dsl compile`` start-up small.
+Node classes are identified by :attr:`Node.node_kind`, a class-level marker that each class
+of gitlabci-dsl sets to its own name and that users' subclasses inherit: validating one module's
+field never forces another module to be imported (the model is loaded lazily to keep
+``gitlabci-dsl compile`` start-up small), and ``class MyJob(Job)`` is still a job.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import attrs
 
@@ -40,6 +41,25 @@ MANDATORY: Any = _Mandatory()
 set it. The compiler leaves such a field out."""
 
 
+class FrozenDict(dict[Any, Any]):
+    """A dict that cannot be changed: how nodes keep the mappings they are given (variables,
+    build args, ``extra``...). Reads, copies, pickling and ``==`` work as for a dict."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(
+            "a node's mapping is read-only; build a changed node with attrs.evolve(node, ...)"
+        )
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+    __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[Any, Any]]]:
+        return (type(self), (dict(self),))
+
+
 class Node:
     """Base of every model class: value equality, hashing and ``repr`` over the attrs fields.
 
@@ -50,9 +70,18 @@ class Node:
 
     __slots__ = ()
 
+    node_kind: ClassVar[str] = "Node"
+    """Which gitlabci-dsl class this is (``"Job"``, ``"Rule"``...): set on each of ours,
+    inherited by subclasses, so a subclass is handled as the class it extends."""
+
     # (name, attribute, validator, run even when None) for each validated field; set by
     # ``checked`` on every subclass.
     _field_checks: tuple[tuple[str, Any, Validator, bool], ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("gitlabci_dsl.") and "node_kind" not in cls.__dict__:
+            cls.node_kind = cls.__name__
 
     def __attrs_post_init__(self) -> None:
         for name, attribute, check, always in self._field_checks:
@@ -97,6 +126,13 @@ def checked(cls: type, fields: list[Any]) -> list[Any]:
     compiled when the class is created, and that compile time is most of the CLI's start-up.
     Optional fields left at ``None`` skip their validator altogether.
     """
+    # A subclass declared with attrs gets its parents' fields again, validators already
+    # moved into the parents' checks: keep those checks.
+    inherited = {
+        check[0]: check
+        for base in reversed(cls.__mro__[1:])
+        for check in getattr(base, "_field_checks", ())
+    }
     checks = []
     for field in fields:
         if field.validator is not None:
@@ -106,6 +142,8 @@ def checked(cls: type, fields: list[Any]) -> list[Any]:
             # holds them; clearing the validator in place avoids a copy per field
             # (Attribute.evolve), which costs as much as the rest of this function.
             object.__setattr__(field, "validator", None)
+        elif field.name in inherited:
+            checks.append(inherited[field.name])
     cls._field_checks = tuple(checks)  # type: ignore[attr-defined]
     return fields
 
@@ -113,12 +151,12 @@ def checked(cls: type, fields: list[Any]) -> list[Any]:
 def owner(inst: object) -> str:
     """How a message names the node: ``job 'build'`` for jobs, the class name otherwise."""
     name = getattr(inst, "name", None)
-    cls = type(inst).__name__
-    if cls == "Job" and isinstance(name, str):
+    kind = getattr(inst, "node_kind", None)
+    if kind == "Job" and isinstance(name, str):
         return f"job {name!r}"
-    if cls == "Stage" and isinstance(name, str):
+    if kind == "Stage" and isinstance(name, str):
         return f"stage {name!r}"
-    return cls
+    return type(inst).__name__
 
 
 def fail(inst: object, field: str, value: object, rule: str, anchor: str | None = None) -> NoReturn:
@@ -148,7 +186,8 @@ def _set(inst: object, name: str, value: object) -> None:
 
 
 def is_node(value: object, names: tuple[str, ...]) -> bool:
-    return isinstance(value, Node) and type(value).__name__ in names
+    """Whether ``value`` is one of the node classes ``names`` (or a subclass of one)."""
+    return isinstance(value, Node) and value.node_kind in names
 
 
 def of(
@@ -213,7 +252,8 @@ def seq(
 def mapping(
     *types: type, nodes: tuple[str, ...] = (), what: str, anchor: str | None = None
 ) -> Validator:
-    """Optional ``{str: value}`` field; values are ``types`` or named nodes. Stored as a copy."""
+    """Optional ``{str: value}`` field; values are ``types`` or named nodes. Stored as a
+    read-only copy (:class:`FrozenDict`), so the node stays immutable."""
 
     def check(inst: Any, attr: Any, value: Any) -> None:
         if value is None:
@@ -229,8 +269,9 @@ def mapping(
             fail(
                 inst, name, value, f"value of {key!r} must be {what}, not {type_name(item)}", anchor
             )
-        if type(value) is not dict:
-            _set(inst, name, dict(value))
+        # A read-only copy: changing the caller's dict later must not change the node.
+        if type(value) is not FrozenDict:
+            _set(inst, name, FrozenDict(value))
 
     return check
 

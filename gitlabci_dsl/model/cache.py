@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, fail, of, seq
+from ._base import EXTRA, Node, checked, choice, fail, is_node, of, seq
 
 __all__ = ["Cache", "CacheKey"]
 
@@ -41,7 +41,7 @@ class CacheKey(Node):
 
 
 def _key(inst: Any, attr: Any, value: Any) -> None:
-    if value is None or type(value).__name__ == "CacheKey":
+    if value is None or is_node(value, ("CacheKey",)):
         return
     if not isinstance(value, str) or not value:
         fail(inst, "key", value, "must be a non-empty string or CacheKey(...)", "cachekey")

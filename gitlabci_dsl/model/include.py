@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, exclusive, fail, mapping, nonempty_str, pattern, seq
+from ._base import (
+    EXTRA,
+    Node,
+    checked,
+    exclusive,
+    fail,
+    is_node,
+    mapping,
+    nonempty_str,
+    pattern,
+    seq,
+)
 
 if TYPE_CHECKING:
     from .rules import Rule
@@ -117,7 +128,7 @@ class Include(Node):
             )
         if self.rules is not None:
             for rule in self.rules:
-                if type(rule).__name__ == "Rule":
+                if is_node(rule, ("Rule",)):
                     _check_include_rule(self, rule)
 
     @property

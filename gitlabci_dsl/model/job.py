@@ -22,6 +22,7 @@ from ._base import (
     duration,
     fail,
     int_range,
+    is_node,
     mapping,
     nonempty_str,
     of,
@@ -194,7 +195,7 @@ _REFS = seq(str, what="ref names or patterns", anchor="only--except")
 
 def _only_except(inst: Any, attr: Any, value: Any) -> None:
     """``only``/``except``: a list of refs, or OnlyExcept(...) for the object form."""
-    if type(value).__name__ != "OnlyExcept":
+    if not is_node(value, ("OnlyExcept",)):
         _REFS(inst, attr, value)
 
 
@@ -358,7 +359,7 @@ class Job(Node):
             )
         if self.variables:
             for key, value in self.variables.items():
-                if type(value).__name__ == "Variable" and (
+                if is_node(value, ("Variable",)) and (
                     getattr(value, "description", None) is not None
                     or getattr(value, "options", None) is not None
                 ):

@@ -16,6 +16,7 @@ from ._base import (
     choice,
     duration,
     fail,
+    is_node,
     mapping,
     of,
     seq,
@@ -183,7 +184,7 @@ def _stages(inst: Any, attr: Any, value: Any) -> None:
 def _jobs(inst: Any, attr: Any, value: Any) -> None:
     if isinstance(value, (list, tuple)):
         for item in value:
-            if type(item).__name__ != "Job":
+            if not is_node(item, ("Job",)):
                 fail(
                     inst,
                     "jobs",
@@ -275,4 +276,4 @@ class Pipeline(Node):
         """The stages as names (GitLab's defaults when ``stages`` is omitted)."""
         if self.stages is None:
             return ("build", "test", "deploy")
-        return tuple(s if isinstance(s, str) else s.name for s in self.stages)
+        return tuple(str.__str__(s) if isinstance(s, str) else s.name for s in self.stages)

@@ -19,6 +19,7 @@ from ._base import (
     choice,
     duration,
     fail,
+    is_node,
     mapping,
     of,
     seq,
@@ -41,7 +42,7 @@ def _paths_or(node: str, what: str, anchor: str) -> Any:
     listed = seq(str, what="glob patterns", anchor=anchor)
 
     def check(inst: Any, attr: Any, value: Any) -> None:
-        if value is None or type(value).__name__ == node:
+        if value is None or is_node(value, (node,)):
             return
         if isinstance(value, str):
             fail(inst, attr.name, value, f"must be {what} (a lone string is not a list)", anchor)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, exclusive, fail, mapping, nonempty_str, of
+from ._base import EXTRA, Node, checked, choice, exclusive, fail, is_node, mapping, nonempty_str, of
 
 if TYPE_CHECKING:
     from .include import Include
@@ -40,7 +40,7 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
         if not value or len(value) > 3:
             fail(inst, "include", value, "takes 1 to 3 files", "triggerinclude")
         for item in value:
-            if type(item).__name__ != "Include":
+            if not is_node(item, ("Include",)):
                 fail(
                     inst,
                     "include",

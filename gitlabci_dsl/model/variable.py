@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, fail, of, seq
+from ._base import EXTRA, Node, checked, fail, is_node, of, seq
 
 if TYPE_CHECKING:
     from .values import Reference
@@ -16,7 +16,7 @@ __all__ = ["Variable"]
 
 
 def _value_check(inst: Any, attr: Any, value: Any) -> None:
-    if value is None or type(value) is str or type(value).__name__ == "Reference":
+    if value is None or isinstance(value, str) or is_node(value, ("Reference",)):
         return
     fail(
         inst, attr.name, value, "must be a string (GitLab variable values are strings)", "variables"
