@@ -10,25 +10,35 @@ import subprocess
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
 import pytest
 
 from gitlabci_dsl import (
     BuildahBuild,
+    CleanupPolicy,
     DockerBuild,
     ImageRef,
     InlineCache,
     KanikoBuild,
+    KubeDeploy,
     Mirror,
     Pipeline,
+    PullSecret,
     Registry,
     RegistryCache,
+    RegistryCleanup,
+    RegistryDebug,
     RegistryPrune,
+    Rule,
     TagStrategy,
     TrivyScan,
     ValidationError,
+    ci,
     to_dict,
 )
+from gitlabci_dsl.blocks._shell import escape, literal, quote, word
 from gitlabci_dsl.blocks.kaniko import CONFIG
+from gitlabci_dsl.model._base import FrozenDict
 
 SH = shutil.which("sh") or "/bin/sh"
 
@@ -704,12 +714,12 @@ def test_cleanup_policy_and_validation() -> None:
     """The standing policy goes through PUT /projects/:id; bad values are refused."""
     from gitlabci_dsl import CleanupPolicy, RegistryCleanup
 
-    job = to_dict(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy(keep_n=3).job()]))[
+    job = to_dict(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy(keep_n=5).job()]))[
         "registry-cleanup-policy"
     ]
     script = job["script"][0]
     assert "--request PUT" in script
-    assert "'container_expiration_policy_attributes[keep_n]=3'" in script
+    assert "'container_expiration_policy_attributes[keep_n]=5'" in script
     assert '"$CI_API_V4_URL/projects/$CI_PROJECT_ID"' in script
     for bad, fragment in [
         ({"keep_n": -1}, "≥ 0"),
@@ -721,6 +731,9 @@ def test_cleanup_policy_and_validation() -> None:
             RegistryCleanup(**bad)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="cadence"):
         CleanupPolicy(cadence="hourly")
+    # GitLab's policy keeps 1, 5, 10, 25, 50 or 100 tags and nothing else.
+    with pytest.raises(ValidationError, match="only values GitLab's cleanup policy takes"):
+        CleanupPolicy(keep_n=3)
 
 
 # --- Registry debugging ---------------------------------------------------------------------------
@@ -851,3 +864,513 @@ def test_registry_prune_validation() -> None:
         RegistryPrune(name_regex_delete="it's")
     with pytest.raises(ValidationError, match="lifecycle policies"):
         RegistryPrune(registry=Registry.ecr())
+
+
+# --- every field validated at construction --------------------------------------------------------
+
+# What each block needs to be built at all.
+REQUIRED: dict[type[Any], dict[str, Any]] = {
+    TrivyScan: {"image": "app:1"},
+    Mirror: {"source": "app:1"},
+    KubeDeploy: {"image": "app:1", "deployment": "web", "container": "app"},
+    Registry: {"kind": "basic", "host": "r.example.com", "user": "$U", "password": "$P"},
+    ImageRef: {"repository": "app"},
+}
+BLOCKS: tuple[type[Any], ...] = (
+    DockerBuild,
+    InlineCache,
+    RegistryCache,
+    BuildahBuild,
+    KanikoBuild,
+    TrivyScan,
+    Mirror,
+    KubeDeploy,
+    PullSecret,
+    RegistryCleanup,
+    CleanupPolicy,
+    RegistryPrune,
+    RegistryDebug,
+    TagStrategy,
+    Registry,
+    ImageRef,
+)
+
+
+def make(block: type[Any], **fields: Any) -> Any:
+    """``block`` (or a subclass of one) with the fields it requires, then ``fields``."""
+    required = next((REQUIRED[cls] for cls in block.__mro__ if cls in REQUIRED), {})
+    return block(**{**required, **fields})
+
+
+WRONG: list[tuple[type[Any], str, Any]] = [
+    (DockerBuild, "name", 5),
+    (DockerBuild, "name", ""),
+    (DockerBuild, "image", 5),
+    (DockerBuild, "image", "App"),
+    (DockerBuild, "stage", 5),
+    (DockerBuild, "context", 5),
+    (DockerBuild, "context", "a\nb"),
+    (DockerBuild, "context", None),
+    (DockerBuild, "dockerfile", ["Dockerfile"]),
+    (DockerBuild, "dockerfile", ""),
+    (DockerBuild, "build_args", ["VERSION=1"]),
+    (DockerBuild, "build_args", {"VERSION": 1}),
+    (DockerBuild, "build_args", {"1X": "a"}),
+    (DockerBuild, "build_args", {"X": "a\rb"}),
+    (DockerBuild, "target", 5),
+    (DockerBuild, "platform", 5),
+    (DockerBuild, "platform", []),
+    (DockerBuild, "platform", ["linux/amd64,linux/arm64"]),
+    (DockerBuild, "platform", "linux amd64"),
+    (DockerBuild, "platform", ["linux/amd64", 5]),
+    (DockerBuild, "labels", "yes"),
+    (DockerBuild, "labels", None),
+    (DockerBuild, "tags", "sha"),
+    (DockerBuild, "registry", "$CI_REGISTRY"),
+    (DockerBuild, "docker_version", 27),
+    (DockerBuild, "docker_version", "latest"),
+    (DockerBuild, "cache", "inline"),
+    (DockerBuild, "cache", True),
+    (DockerBuild, "rules", "$CI_COMMIT_TAG"),
+    (DockerBuild, "rules", ["$CI_COMMIT_TAG"]),
+    (DockerBuild, "needs", 5),
+    (DockerBuild, "needs", [5]),
+    (DockerBuild, "parallel", 2),
+    (InlineCache, "from_tag", 5),
+    (InlineCache, "from_tag", "-x"),
+    (RegistryCache, "ref", 5),
+    (RegistryCache, "ref", "Bad/Ref"),
+    (RegistryCache, "mode", "all"),
+    (RegistryCache, "mode", None),
+    (BuildahBuild, "builder", 5),
+    (BuildahBuild, "builder", "Bad:1"),
+    (BuildahBuild, "platform", []),
+    (BuildahBuild, "build_args", {"A": 1}),
+    (BuildahBuild, "registry", 5),
+    (BuildahBuild, "labels", 1),
+    (KanikoBuild, "destinations", "app:1"),
+    (KanikoBuild, "destinations", ["$MIRROR/app"]),
+    (KanikoBuild, "destinations", [5]),
+    (KanikoBuild, "registries", []),
+    (KanikoBuild, "registries", ["gitlab"]),
+    (KanikoBuild, "cache", "yes"),
+    (KanikoBuild, "cache_repo", 5),
+    (KanikoBuild, "executor", "Bad"),
+    (KanikoBuild, "context", None),
+    (KanikoBuild, "target", "a\nb"),
+    (TrivyScan, "image", 5),
+    (TrivyScan, "image", "App:1"),
+    (TrivyScan, "severity", "CRITICAL"),
+    (TrivyScan, "severity", []),
+    (TrivyScan, "severity", ["SEVERE"]),
+    (TrivyScan, "exit_code", "1"),
+    (TrivyScan, "exit_code", 256),
+    (TrivyScan, "exit_code", True),
+    (TrivyScan, "ignore_unfixed", 1),
+    (TrivyScan, "reports", "gitlab"),
+    (TrivyScan, "reports", ["html"]),
+    (TrivyScan, "allow_failure", "no"),
+    (TrivyScan, "scanner", 5),
+    (TrivyScan, "stage", 5),
+    (Mirror, "source", 5),
+    (Mirror, "target", "$MIRROR_REGISTRY/app:1"),
+    (Mirror, "source_registry", "gitlab"),
+    (Mirror, "target_registry", None),
+    (Mirror, "tags", None),
+    (Mirror, "tool", "rsync"),
+    (Mirror, "on", "never"),
+    (Mirror, "needs", "build"),
+    (KubeDeploy, "image", 5),
+    (KubeDeploy, "deployment", "Web_App"),
+    (KubeDeploy, "container", 5),
+    (KubeDeploy, "namespace", "Shop"),
+    (KubeDeploy, "context", "a\nb"),
+    (KubeDeploy, "environment", ""),
+    (KubeDeploy, "url", 5),
+    (KubeDeploy, "tier", "prod"),
+    (KubeDeploy, "wait", "5 minutes"),
+    (KubeDeploy, "wait", 300),
+    (KubeDeploy, "kubectl_image", "Bad"),
+    (KubeDeploy, "rules", [5]),
+    (PullSecret, "secret", "Bad_Name"),
+    (PullSecret, "registry", 5),
+    (PullSecret, "namespace", 5),
+    (PullSecret, "context", 5),
+    (PullSecret, "kubectl_image", 5),
+    (PullSecret, "rules", "x"),
+    (RegistryCleanup, "name_regex_delete", "("),
+    (RegistryCleanup, "name_regex_delete", 5),
+    (RegistryCleanup, "name_regex_keep", "a\nb"),
+    (RegistryCleanup, "keep_n", -1),
+    (RegistryCleanup, "keep_n", "10"),
+    (RegistryCleanup, "older_than", "a month"),
+    (RegistryCleanup, "older_than", 30),
+    (RegistryCleanup, "token", "glpat-x"),
+    (RegistryCleanup, "token", 5),
+    (RegistryCleanup, "dry_run", "yes"),
+    (RegistryCleanup, "curl_image", 5),
+    (RegistryCleanup, "rules", None),
+    (CleanupPolicy, "enabled", "true"),
+    (CleanupPolicy, "cadence", "hourly"),
+    (CleanupPolicy, "keep_n", 3),
+    (CleanupPolicy, "keep_n", "10"),
+    (CleanupPolicy, "older_than", "45d"),
+    (CleanupPolicy, "name_regex", 5),
+    (CleanupPolicy, "token", "x"),
+    (CleanupPolicy, "curl_image", "Bad"),
+    (RegistryPrune, "repository", "Bad"),
+    (RegistryPrune, "repository", "$CI_REGISTRY_IMAGE:1"),
+    (RegistryPrune, "name_regex_delete", "it's"),
+    (RegistryPrune, "name_regex_keep", 5),
+    (RegistryPrune, "dry_run", 1),
+    (RegistryPrune, "skopeo_image", 5),
+    (RegistryPrune, "needs", [5]),
+    (RegistryDebug, "repository", "Group/App"),
+    (RegistryDebug, "repository", 5),
+    (RegistryDebug, "reference", "-bad"),
+    (RegistryDebug, "reference", 5),
+    (RegistryDebug, "curl_image", 5),
+    (RegistryDebug, "rules", 5),
+    (TagStrategy, "sha", "yes"),
+    (TagStrategy, "short", 1),
+    (TagStrategy, "branch", None),
+    (TagStrategy, "latest", "no"),
+    (TagStrategy, "version", 0),
+    (TagStrategy, "custom", "stable"),
+    (TagStrategy, "custom", ["two words"]),
+    (TagStrategy, "custom", ['"quoted"']),
+    (TagStrategy, "custom", [5]),
+    (Registry, "kind", "quay"),
+    (Registry, "kind", 5),
+    (Registry, "host", 5),
+    (Registry, "host", "bad host"),
+    (Registry, "user", 5),
+    (Registry, "user", "a\nb"),
+    (Registry, "password", 5),
+    (Registry, "password", "hunter2"),
+    (Registry, "region", "Europe"),
+    (Registry, "region", 5),
+    (ImageRef, "repository", 5),
+    (ImageRef, "tag", 5),
+    (ImageRef, "digest", 5),
+]
+
+
+def test_the_table_of_wrong_values_covers_every_block() -> None:
+    """Every block has rows in the table of wrong values below."""
+    assert {row[0] for row in WRONG} == set(BLOCKS)
+
+
+@pytest.mark.parametrize(
+    ("block", "field", "value"),
+    WRONG,
+    ids=[f"{block.__name__}.{field}={value!r}" for block, field, value in WRONG],
+)
+def test_a_wrong_value_is_refused_naming_the_block_the_field_and_the_value(
+    block: type[Any], field: str, value: Any
+) -> None:
+    """A wrong value is refused at construction in one line naming block, name, field and value."""
+    with pytest.raises(ValidationError) as info:
+        make(block, **{field: value})
+    message = str(info.value)
+    assert "\n" not in message
+    name = getattr(make(block), "name", None)
+    owner = block.__name__ if name is None or field == "name" else f"{block.__name__} {name!r}"
+    # Registry's own messages say which kind of registry: Registry('basic'): ...
+    assert message.startswith((f"{owner}: ", f"{block.__name__}('basic'): ")), message
+    assert f"{field}=" in message
+    assert repr(value)[:60] in message
+
+
+def test_messages_name_the_block_by_its_name() -> None:
+    """The message carries the block's name (two DockerBuilds are told apart) and the fix."""
+    with pytest.raises(ValidationError) as info:
+        DockerBuild(name="build-api", platform=["linux/amd64", "linux arm64"])
+    assert str(info.value) == (
+        "DockerBuild 'build-api': platform=['linux/amd64', 'linux arm64'] must be a platform such "
+        "as 'linux/amd64' or a list of them, e.g. ['linux/amd64', 'linux/arm64']; 'linux arm64' "
+        "is not a platform."
+    )
+    with pytest.raises(ValidationError) as info:
+        DockerBuild(name="build-api", rules="$CI_COMMIT_TAG")  # type: ignore[arg-type]
+    assert str(info.value).endswith("See https://docs.gitlab.com/ci/yaml/#rules")
+
+
+def test_every_block_builds_with_its_defaults() -> None:
+    """The validators accept every block's defaults, nested blocks' included."""
+    for block in BLOCKS:
+        built = make(block)
+        if hasattr(built, "job"):
+            built.job()
+
+
+# --- platform -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("block", [DockerBuild, BuildahBuild])
+def test_a_list_of_platforms_is_written_comma_joined(block: type[Any]) -> None:
+    """platform=[...] is written comma-joined (it used to write "--platform \"['linux/amd64']\"")."""
+    one = "\n".join(str(line) for line in block(platform=["linux/amd64"]).job().script)
+    assert '--platform "linux/amd64"' in one
+    assert "['" not in one
+    both = block(platform=["linux/amd64", "linux/arm64"])
+    assert both.platform == ("linux/amd64", "linux/arm64")
+    script = "\n".join(str(line) for line in both.job().script)
+    assert '--platform "linux/amd64,linux/arm64"' in script
+    assert both.job() == block(platform="linux/amd64,linux/arm64").job()
+    with pytest.raises(ValidationError, match="must name at least one platform"):
+        block(platform=[])
+
+
+# --- mutable inputs are frozen --------------------------------------------------------------------
+
+MUTABLE: list[tuple[type[Any], str, Any, Any]] = [
+    (DockerBuild, "build_args", lambda: {"VERSION": "1"}, lambda v: v.update(VERSION="2")),
+    (DockerBuild, "platform", lambda: ["linux/amd64"], lambda v: v.append("linux/arm64")),
+    (DockerBuild, "rules", lambda: [Rule(if_=ci.COMMIT_TAG)], lambda v: v.clear()),
+    (DockerBuild, "needs", lambda: ["lint"], lambda v: v.append("test")),
+    (BuildahBuild, "build_args", lambda: {"VERSION": "1"}, lambda v: v.clear()),
+    (BuildahBuild, "platform", lambda: ["linux/amd64"], lambda v: v.append("linux/arm64")),
+    (KanikoBuild, "build_args", lambda: {"VERSION": "1"}, lambda v: v.update(X="y")),
+    (KanikoBuild, "destinations", lambda: ["$M/app:1"], lambda v: v.append("$M/app:2")),
+    (KanikoBuild, "registries", lambda: [Registry.gitlab()], lambda v: v.append(Registry.ecr())),
+    (TrivyScan, "severity", lambda: ["CRITICAL"], lambda v: v.append("LOW")),
+    (TrivyScan, "reports", lambda: ["gitlab"], lambda v: v.append("sarif")),
+    (Mirror, "needs", lambda: ["build"], lambda v: v.append("scan")),
+    (KubeDeploy, "rules", lambda: [Rule(if_=ci.COMMIT_TAG)], lambda v: v.clear()),
+    (PullSecret, "needs", lambda: ["build"], lambda v: v.clear()),
+    (RegistryCleanup, "rules", lambda: [Rule(if_=ci.COMMIT_TAG)], lambda v: v.clear()),
+    (CleanupPolicy, "rules", lambda: [Rule(if_=ci.COMMIT_TAG)], lambda v: v.clear()),
+    (RegistryPrune, "needs", lambda: ["build"], lambda v: v.clear()),
+    (RegistryDebug, "rules", lambda: [Rule(if_=ci.COMMIT_TAG)], lambda v: v.clear()),
+    (TagStrategy, "custom", lambda: ["stable"], lambda v: v.append("edge")),
+]
+
+
+@pytest.mark.parametrize(
+    ("block", "field", "given", "change"),
+    MUTABLE,
+    ids=[f"{block.__name__}.{field}" for block, field, _, _ in MUTABLE],
+)
+def test_changing_the_callers_list_or_dict_later_does_not_change_the_job(
+    block: type[Any], field: str, given: Any, change: Any
+) -> None:
+    """Blocks keep frozen copies: mutating the caller's list or dict later leaves the job as it was."""
+    value = given()
+    built = make(block, **{field: value})
+    before = built.job() if hasattr(built, "job") else built.shell()
+    change(value)
+    assert (built.job() if hasattr(built, "job") else built.shell()) == before
+    kept = getattr(built, field)
+    assert isinstance(kept, (tuple, FrozenDict))
+    if isinstance(kept, FrozenDict):
+        with pytest.raises(TypeError, match="read-only"):
+            kept["X"] = "y"
+
+
+def test_default_lists_and_dicts_are_frozen_too() -> None:
+    """Default lists and dicts are tuples and read-only dicts, like given ones."""
+    assert isinstance(DockerBuild().build_args, FrozenDict)
+    assert isinstance(RegistryCleanup().rules, tuple)
+    assert isinstance(KubeDeploy(image="app:1", deployment="web", container="app").rules, tuple)
+
+
+# --- the shell quoting helper ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [
+        ("linux/amd64", '"linux/amd64"'),
+        ("$IMAGE:$CI_COMMIT_SHA", '"$IMAGE:$CI_COMMIT_SHA"'),
+        ("${CI_REGISTRY_IMAGE}/api", '"${CI_REGISTRY_IMAGE}/api"'),
+        ("two words", '"two words"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("`id`", '"\\`id\\`"'),
+        ("$(id)", '"\\$(id)"'),
+        ("cost: 5$", '"cost: 5\\$"'),
+        ("$1 $? $$ $-", '"\\$1 \\$? \\$\\$ \\$-"'),
+        ("${X:-$(id)}", '"\\${X:-\\$(id)}"'),
+        ("$$X", '"\\$$X"'),
+        ("it's", '"it\'s"'),
+        ("", '""'),
+    ],
+)
+def test_quote_escapes_everything_but_variable_references(value: str, word: str) -> None:
+    """quote() writes "value", keeps $NAME/${NAME} and escapes ", \\, backquotes and other $."""
+    assert quote(value) == word
+
+
+HOSTILE = [
+    "plain",
+    "two  words",
+    'say "hi"',
+    "it's",
+    "back\\slash\\",
+    "\\$(id)",
+    "`touch pwned`",
+    "$(touch pwned)",
+    "${X:-$(touch pwned)}",
+    "a;touch pwned",
+    "cost 5$",
+    "$1$?$$",
+    "!bang *",
+    "tab\there",
+    "new\nline",
+    "ünïcødé-🔑",
+    "-n",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_quoted_value_reaches_the_shell_as_written(tmp_path: Path, value: str) -> None:
+    """sh prints a quoted hostile value exactly as written and runs nothing in it."""
+    done = subprocess.run(
+        [SH, "-c", f"printf %s {quote(value)}"],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == value
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_quoted_variable_references_still_expand() -> None:
+    """$NAME and ${NAME} in a quoted value still expand in sh; the rest stays as written."""
+    env = {"IMAGE": "registry.example.com/app", "CI_COMMIT_SHA": "abc", "EMPTY": ""}
+    value = '$IMAGE:${CI_COMMIT_SHA}-$(id) "$EMPTY" $UNSET.'
+    assert run_sh(f"printf %s {quote(value)}", env) == 'registry.example.com/app:abc-$(id) "" .'
+    assert run_sh(f'printf %s "prefix {escape(value)}"', env) == (
+        'prefix registry.example.com/app:abc-$(id) "" .'
+    )
+
+
+def test_word_and_literal_follow_the_same_rules() -> None:
+    """word() leaves plain words bare, literal() expands nothing, and no helper takes a NUL."""
+    assert word("eu-west-1") == "eu-west-1"
+    assert word("deployment/app") == "deployment/app"
+    assert word("deployment/$APP") == '"deployment/$APP"'
+    assert word("a b") == '"a b"'
+    env = {"HOME": "/home/me"}
+    for value in ["^(main|v.+)$", "it's $HOME", "`id` $(id)"]:
+        assert run_sh(f"printf %s {literal(value)}", env) == value
+    for helper in (quote, escape, word, literal):
+        with pytest.raises(ValueError, match="NUL"):
+            helper("a\0b")
+
+
+def test_a_hostile_value_reaches_docker_as_written(tmp_path: Path) -> None:
+    """DockerBuild's hostile target, Dockerfile, build arg and context reach docker as written."""
+    evil = 'a"b\\c `touch pwned` $(touch pwned) 5$ ${X:-y}'
+    build = DockerBuild(
+        target=evil, dockerfile=evil, build_args={"ARG": evil}, context=evil, labels=False
+    )
+    script = build.job().script
+    assert isinstance(script, tuple)
+    command = str(script[1])
+    fake = '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >> {log}\n'
+    env = {"IMAGE": "r.example/app", "CI_COMMIT_SHA": SHA}
+    _, args = run_with_fake(tmp_path, "docker", fake, f"cd {tmp_path}\n{command}", env)
+    assert args == [
+        "build",
+        "--pull",
+        "--tag",
+        f"r.example/app:{SHA}",
+        "--file",
+        evil,
+        "--target",
+        evil,
+        "--build-arg",
+        f"ARG={evil}",
+        evil,
+    ]
+    assert not (tmp_path / "pwned").exists()
+
+
+# --- subclasses -----------------------------------------------------------------------------------
+
+
+class MyBuild(DockerBuild):
+    """A user's build block with a helper method."""
+
+    def helper(self) -> str:
+        return f"built {self.image}"
+
+
+@attrs.frozen(kw_only=True)
+class TeamBuild(DockerBuild):
+    """A user's build block with a field of its own."""
+
+    team: str = "platform"
+
+
+def test_a_subclass_of_docker_build_is_a_docker_build() -> None:
+    """A subclass with a helper or an extra attrs field validates and writes DockerBuild's job."""
+    options: dict[str, Any] = {"name": "build-api", "context": "api", "cache": InlineCache()}
+    expected = DockerBuild(**options).job()
+    assert MyBuild(**options).job() == expected
+    assert MyBuild(**options).helper() == "built $CI_REGISTRY_IMAGE"
+    assert TeamBuild(team="web", **options).job() == expected
+    assert TeamBuild(team="web").team == "web"
+    with pytest.raises(ValidationError, match=r"^MyBuild 'build': platform=\[\] must name"):
+        MyBuild(platform=[])
+    with pytest.raises(ValidationError, match=r"^TeamBuild 'build': labels='no' must be True"):
+        TeamBuild(labels="no")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"^TeamBuild 'build': team=None must not be None"):
+        TeamBuild(team=None)  # type: ignore[arg-type]
+
+
+def subclasses(block: Any) -> tuple[type[Any], type[Any]]:
+    """A plain subclass of ``block`` with a helper method, and an attrs one adding a field."""
+
+    class WithHelper(block):  # type: ignore[misc]
+        def helper(self) -> str:
+            return "helped"
+
+    @attrs.frozen(kw_only=True)
+    class WithField(block):  # type: ignore[misc]
+        team: str = "platform"
+
+    return WithHelper, WithField
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.__name__ for b in BLOCKS])
+def test_subclasses_of_every_block_work(block: type[Any]) -> None:
+    """Subclasses of every block construct, validate inherited fields and write the same job."""
+    with_helper, with_field = subclasses(block)
+    base = make(block)
+    for cls in (with_helper, with_field):
+        built = make(cls)
+        assert isinstance(built, block)
+        if hasattr(base, "job"):
+            assert built.job() == base.job()
+        row = next(row for row in WRONG if row[0] is block)
+        with pytest.raises(ValidationError, match=f"^{cls.__name__}"):
+            make(cls, **{row[1]: row[2]})
+    assert make(with_helper).helper() == "helped"
+    assert make(with_field, team="web").team == "web"
+
+
+def test_subclassed_nested_blocks_stand_in_for_theirs() -> None:
+    """Subclasses of TagStrategy, Registry, InlineCache and ImageRef stand in for them."""
+    tags, _ = subclasses(TagStrategy)
+    cache, _ = subclasses(InlineCache)
+    registry, _ = subclasses(Registry)
+    ref, _ = subclasses(ImageRef)
+    custom = DockerBuild(
+        tags=tags(custom=["stable"]),
+        cache=cache(),
+        registry=registry(kind="gitlab", host="$CI_REGISTRY", user="$U", password="$P"),
+    )
+    plain = DockerBuild(
+        tags=TagStrategy(custom=["stable"]),
+        cache=InlineCache(),
+        registry=Registry(kind="gitlab", host="$CI_REGISTRY", user="$U", password="$P"),
+    )
+    assert custom.job() == plain.job()
+    scan = TrivyScan(image=ref(repository="app", tag="1"))
+    assert scan.job() == TrivyScan(image="app:1").job()

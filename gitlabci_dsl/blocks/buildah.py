@@ -8,17 +8,19 @@ now that upstream Kaniko is archived.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
-from ..model.job import Job, Stage
+from ..model._base import FrozenDict, checked, fail
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ._shell import command
-from .docker import OCI_LABELS
-from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, repository
+from ..model.values import Reference
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, TAGS, Block, text
+from ._shell import command, quote
+from .docker import build_flags, check_build_args, check_platform
+from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, image_reference, repository
 from .tags import TagStrategy
 
 __all__ = ["BUILDAH_IMAGE", "BuildahBuild"]
@@ -27,17 +29,21 @@ BUILDAH_IMAGE = "quay.io/buildah/stable:v1.38.1"
 """The pinned Buildah image (Fedora-based, with a shell)."""
 
 
-def _registry(inst: BuildahBuild, attr: object, value: Registry) -> None:
+def _registry(inst: Any, attr: Any, value: Any) -> None:
+    REGISTRY(inst, attr, value)
     if value.kind == "ecr":
-        raise ValidationError(
-            f"BuildahBuild {inst.name!r}: the Buildah image has no AWS CLI for an ECR login; "
-            "build with DockerBuild for ECR, or push to another registry and Mirror(..., "
-            "tool='docker') to ECR"
+        fail(
+            inst,
+            "registry",
+            value,
+            "cannot log in: the Buildah image has no AWS CLI for an ECR login; build with "
+            "DockerBuild for ECR, or push to another registry and Mirror(..., tool='docker') to ECR",
+            "",
         )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class BuildahBuild(Node):
+class BuildahBuild(Block):
     """A Buildah build job: ``BuildahBuild(image=ci.REGISTRY_IMAGE)``.
 
     Logs in with ``buildah login --password-stdin`` to a credentials file private to the job,
@@ -48,23 +54,20 @@ class BuildahBuild(Node):
     ``platform``, ``labels``, ``stage``, ``rules``, ``needs``.
     """
 
-    name: str = "build"
+    name: str = attrs.field(default="build", validator=NAME)
     image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
-    stage: Stage | str | None = "build"
-    context: str = "."
-    dockerfile: str | None = None
-    build_args: Mapping[str, str] = attrs.field(factory=dict)
-    target: str | None = None
-    platform: str | None = None
-    labels: bool = True
-    tags: TagStrategy = attrs.field(factory=TagStrategy)
+    stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
+    context: str = attrs.field(default=".", validator=text())
+    dockerfile: str | None = attrs.field(default=None, validator=text())
+    build_args: Mapping[str, str] = attrs.field(factory=FrozenDict, validator=check_build_args)
+    target: str | None = attrs.field(default=None, validator=text())
+    platform: str | Sequence[str] | None = attrs.field(default=None, validator=check_platform)
+    labels: bool = attrs.field(default=True, validator=BOOL)
+    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
-    builder: str = BUILDAH_IMAGE
-    rules: Sequence[Rule] | None = None
-    needs: Sequence[Job | str] | None = None
-
-    def _check(self) -> None:
-        ImageRef.parse(self.builder)
+    builder: str = attrs.field(default=BUILDAH_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     @property
     def image_ref(self) -> ImageRef:
@@ -73,17 +76,14 @@ class BuildahBuild(Node):
 
     def job(self) -> Job:
         """The build job."""
-        primary = f'"$IMAGE:{self.tags.primary}"'
-        build = ["buildah build", f"--tag {primary}"]
-        if self.dockerfile is not None:
-            build.append(f'--file "{self.dockerfile}"')
-        if self.target is not None:
-            build.append(f'--target "{self.target}"')
-        if self.platform is not None:
-            build.append(f'--platform "{self.platform}"')
-        build += [f'--build-arg "{k}={v}"' for k, v in self.build_args.items()]
-        if self.labels:
-            build += [f'--label "{k}={v}"' for k, v in OCI_LABELS.items()]
+        primary = quote(f"$IMAGE:{self.tags.primary}")
+        flags = build_flags(
+            self.dockerfile,
+            self.target,
+            self.build_args,
+            labels=self.labels,
+            platform=self.platform,
+        )
         return Job(
             self.name,
             stage=self.stage,
@@ -94,7 +94,7 @@ class BuildahBuild(Node):
             before_script=[PRIVATE_AUTH_FILE, self.registry.docker_login("buildah")],
             script=[
                 "\n".join(self.tags.shell()),
-                command([*build, f'"{self.context}"']),
+                command(["buildah build", f"--tag {primary}", *flags, quote(self.context)]),
                 f'for tag in $TAGS; do\n  buildah push {primary} "docker://$IMAGE:$tag"\ndone',
             ],
         )

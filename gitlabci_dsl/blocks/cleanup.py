@@ -13,20 +13,20 @@ policy is set with ``PUT /projects/:id`` and ``container_expiration_policy_attri
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import Validator, checked, fail
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
-from ._shell import command
-from .registry import is_variable
+from ..model.values import Reference
+from ._fields import BOOL, CONTROL, NAME, NULLABLE, RULES, STAGE, Block
+from ._shell import command, literal, quote
+from .registry import image_reference, is_variable
 
 __all__ = ["CURL_IMAGE", "CleanupPolicy", "RegistryCleanup"]
 
@@ -36,53 +36,66 @@ CURL_IMAGE = "curlimages/curl:8.11.1"
 SCHEDULED = f'{ci.PIPELINE_SOURCE} == "schedule"'
 
 _OLDER_THAN = re.compile(r"[0-9]+(?:h|d|w|month|months|y|year|years)")
+# The values GitLab accepts for a project's cleanup policy (ContainerExpirationPolicy).
 _CADENCES = ("1d", "7d", "14d", "1month", "3month")
+_POLICY_KEEP_N = (1, 5, 10, 25, 50, 100)
+_POLICY_OLDER_THAN = ("7d", "14d", "30d", "60d", "90d")
+_POLICY_DOCS = (
+    "https://docs.gitlab.com/user/packages/container_registry/reduce_container_registry_storage/"
+)
 
 
 def _token(inst: Any, attr: Any, value: Any) -> None:
-    if not is_variable(value):
-        raise ValidationError(
-            f"{type(inst).__name__}: token={value!r} must be a CI/CD variable reference such as "
-            "'$GITLAB_API_TOKEN' (a project access token with the api scope), never the token"
+    if not isinstance(value, str) or not is_variable(value):
+        fail(
+            inst,
+            "token",
+            value,
+            "must be a CI/CD variable reference such as '$GITLAB_API_TOKEN' (a project access "
+            "token with the api scope), never the token",
+            "",
         )
 
 
 def _keep_n(inst: Any, attr: Any, value: Any) -> None:
-    if value is not None and (type(value) is not int or value < 0):
-        raise ValidationError(f"{type(inst).__name__}: keep_n={value!r} must be a whole number ≥ 0")
+    if type(value) is not int or value < 0:
+        fail(inst, "keep_n", value, "must be a whole number ≥ 0", "")
 
 
 def _older_than(inst: Any, attr: Any, value: Any) -> None:
-    if value is not None and not _OLDER_THAN.fullmatch(value):
-        raise ValidationError(
-            f"{type(inst).__name__}: older_than={value!r} must be an age such as '30d', '12h', '2w' "
-            "or '1month'"
-        )
+    if not isinstance(value, str) or not _OLDER_THAN.fullmatch(value):
+        fail(inst, "older_than", value, "must be an age such as '30d', '12h', '2w' or '1month'", "")
 
 
 def _regex(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
+    if not isinstance(value, str):
+        fail(inst, attr.name, value, "must be a regular expression (a string)", "")
+    if CONTROL.search(value):
+        fail(
+            inst,
+            attr.name,
+            value,
+            "must not hold control characters or line breaks (it goes into a shell line)",
+            "",
+        )
     try:
         re.compile(value)
     except re.error as exc:
-        raise ValidationError(
-            f"{type(inst).__name__}: {attr.name}={value!r} is not a valid regex: {exc}"
-        ) from None
+        fail(inst, attr.name, value, f"is not a valid regex: {exc}", "")
 
 
 def _api_call(token: str, curl_args: Sequence[str]) -> str:
     """A curl call with the token on stdin (``--header @-``), never on the command line."""
     return command(
         [
-            f"printf 'PRIVATE-TOKEN: %s\\n' \"{token}\" | curl --fail --silent --show-error --header @-",
+            f"printf 'PRIVATE-TOKEN: %s\\n' {quote(token)} | curl --fail --silent --show-error --header @-",
             *curl_args,
         ]
     )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryCleanup(Node):
+class RegistryCleanup(Block):
     """Delete old tags from every image repository of the project, on scheduled pipelines.
 
     ``RegistryCleanup(keep_n=10, older_than="30d", name_regex_keep="^(main|latest|v.+)$")``:
@@ -93,16 +106,18 @@ class RegistryCleanup(Node):
     nothing. Runs only in ``schedule`` pipelines unless ``rules=`` says otherwise.
     """
 
-    name: str = "registry-cleanup"
-    stage: Stage | str | None = "cleanup"
+    name: str = attrs.field(default="registry-cleanup", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
     name_regex_delete: str = attrs.field(default=".*", validator=_regex)
     name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
-    keep_n: int | None = attrs.field(default=10, validator=_keep_n)
-    older_than: str | None = attrs.field(default="30d", validator=_older_than)
+    keep_n: int | None = attrs.field(default=10, validator=_keep_n, metadata=NULLABLE)
+    older_than: str | None = attrs.field(default="30d", validator=_older_than, metadata=NULLABLE)
     token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
-    dry_run: bool = False
-    curl_image: str = CURL_IMAGE
-    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=SCHEDULED)])
+    dry_run: bool = attrs.field(default=False, validator=BOOL)
+    curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] = attrs.field(
+        factory=lambda: (Rule(if_=SCHEDULED),), validator=RULES
+    )
 
     def job(self) -> Job:
         """The cleanup job."""
@@ -117,12 +132,12 @@ class RegistryCleanup(Node):
             self.token,
             [
                 "--request DELETE",
-                *(f"--data-urlencode {shlex.quote(d)}" for d in data),
+                *(f"--data-urlencode {literal(d)}" for d in data),
                 '"$API/$id/tags"',
             ],
         )
         if self.dry_run:
-            delete = f'echo "dry run: would DELETE $API/$id/tags with {" ".join(data)}"'
+            delete = f'echo "dry run: would DELETE $API/$id/tags with" {literal(" ".join(data))}'
         listing = _api_call(self.token, ['"$API?per_page=100"'])
         return Job(
             self.name,
@@ -142,30 +157,49 @@ class RegistryCleanup(Node):
 
 
 def _cadence(inst: Any, attr: Any, value: Any) -> None:
-    if value not in _CADENCES:
-        raise ValidationError(
-            f"CleanupPolicy: cadence={value!r} must be one of {', '.join(_CADENCES)}"
+    if type(value) is not str or value not in _CADENCES:
+        fail(inst, "cadence", value, f"must be one of {', '.join(_CADENCES)}", "")
+
+
+def _policy(allowed: tuple[Any, ...]) -> Validator:
+    """One of the values GitLab's cleanup policy takes (it refuses any other)."""
+    shown = ", ".join(repr(a) for a in allowed)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if type(value) in (str, int) and value in allowed:
+            return
+        fail(
+            inst,
+            attr.name,
+            value,
+            f"must be one of {shown}: the only values GitLab's cleanup policy takes "
+            f"(see {_POLICY_DOCS}); RegistryCleanup takes any",
+            "",
         )
+
+    return check
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class CleanupPolicy(Node):
+class CleanupPolicy(Block):
     """Set the project's standing cleanup policy (GitLab then cleans up on its own schedule).
 
     A manual job by default: ``PUT /projects/:id`` with ``container_expiration_policy_attributes``.
     """
 
-    enabled: bool = True
+    enabled: bool = attrs.field(default=True, validator=BOOL)
     cadence: str = attrs.field(default="1d", validator=_cadence)
-    keep_n: int = attrs.field(default=10, validator=_keep_n)
-    older_than: str = attrs.field(default="90d", validator=_older_than)
+    keep_n: int = attrs.field(default=10, validator=_policy(_POLICY_KEEP_N))
+    older_than: str = attrs.field(default="90d", validator=_policy(_POLICY_OLDER_THAN))
     name_regex: str = attrs.field(default=".*", validator=_regex)
     name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
     token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
-    name: str = "registry-cleanup-policy"
-    stage: Stage | str | None = "cleanup"
-    curl_image: str = CURL_IMAGE
-    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=ci.COMMIT_BRANCH, when="manual")])
+    name: str = attrs.field(default="registry-cleanup-policy", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
+    curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] = attrs.field(
+        factory=lambda: (Rule(if_=ci.COMMIT_BRANCH, when="manual"),), validator=RULES
+    )
 
     def job(self) -> Job:
         """The job that sets the policy."""
@@ -179,7 +213,7 @@ class CleanupPolicy(Node):
         if self.name_regex_keep is not None:
             fields["name_regex_keep"] = self.name_regex_keep
         data = [
-            f"--data-urlencode {shlex.quote(f'container_expiration_policy_attributes[{k}]={v}')}"
+            f"--data-urlencode {literal(f'container_expiration_policy_attributes[{k}]={v}')}"
             for k, v in fields.items()
         ]
         put = _api_call(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import checked, fail
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
+from ..model.values import Reference
+from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, Block
+from ._shell import escape
 from .cleanup import CURL_IMAGE
-from .registry import Registry
+from .registry import _COMPONENT, _DIGEST, _TAG, Registry, image_reference, opaque
 
 __all__ = ["MANIFEST_TYPES", "RegistryDebug"]
 
@@ -27,8 +30,57 @@ MANIFEST_TYPES: tuple[str, ...] = (
 )
 
 
+IMAGE_PATH = "${CI_REGISTRY_IMAGE#*/}"
+"""The image path in the registry: ``$CI_REGISTRY_IMAGE`` without its host (always lowercase,
+unlike ``$CI_PROJECT_PATH``), expanded by the job's shell. Shell syntax of the block's own, the
+one value written into the script unescaped."""
+
+
+def _path(inst: Any, attr: Any, value: Any) -> None:
+    if value == IMAGE_PATH:
+        return
+    if not isinstance(value, str) or not all(
+        _COMPONENT.fullmatch(opaque(part)) for part in value.split("/")
+    ):
+        fail(
+            inst,
+            "repository",
+            value,
+            "must be an image path in the registry, without the host, such as 'group/app/api': "
+            "lowercase letters and digits separated by '.', '_', '__', '-' or '/' "
+            "($VARIABLES may stand anywhere)",
+            "",
+        )
+
+
+def _reference(inst: Any, attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not (
+        _TAG.fullmatch(opaque(value)) or _DIGEST.fullmatch(opaque(value))
+    ):
+        fail(
+            inst,
+            "reference",
+            value,
+            "must be a tag such as 'latest' or a digest such as 'sha256:<64 hex digits>'",
+            "",
+        )
+
+
+def _registry(inst: Any, attr: Any, value: Any) -> None:
+    REGISTRY(inst, attr, value)
+    if value.kind not in ("gitlab", "deploy-token", "job-token"):
+        fail(
+            inst,
+            "registry",
+            value,
+            f"is of kind {value.kind!r}, which is not supported; it checks GitLab's registry, "
+            "whose tokens come from $CI_SERVER_URL/jwt/auth",
+            "",
+        )
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryDebug(Node):
+class RegistryDebug(Block):
     """A manual job that checks the registry step by step, as the article's debugging section:
 
     1. ``GET /v2/`` — is the registry reachable (401 means "reachable, log in")?
@@ -42,33 +94,30 @@ class RegistryDebug(Node):
     article's ``curl --user "$CI_REGISTRY_USER:$CI_REGISTRY_PASSWORD"`` shows them in ``ps``).
     """
 
-    # The image path in the registry: $CI_REGISTRY_IMAGE without its host (always lowercase,
-    # unlike $CI_PROJECT_PATH), expanded by the job's shell.
-    repository: str = "${CI_REGISTRY_IMAGE#*/}"
-    reference: str = "latest"
-    registry: Registry = attrs.field(factory=Registry.gitlab)
-    name: str = "registry-debug"
-    stage: Stage | str | None = "build"
-    curl_image: str = CURL_IMAGE
-    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=ci.COMMIT_BRANCH, when="manual")])
-
-    def _check(self) -> None:
-        if self.registry.kind not in ("gitlab", "deploy-token", "job-token"):
-            raise ValidationError(
-                f"RegistryDebug: registry kind {self.registry.kind!r} is not supported; it checks "
-                "GitLab's registry, whose tokens come from $CI_SERVER_URL/jwt/auth"
-            )
+    repository: str = attrs.field(default=IMAGE_PATH, validator=_path)
+    reference: str = attrs.field(default="latest", validator=_reference)
+    registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
+    name: str = attrs.field(default="registry-debug", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
+    curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] = attrs.field(
+        factory=lambda: (Rule(if_=ci.COMMIT_BRANCH, when="manual"),), validator=RULES
+    )
 
     def job(self) -> Job:
         """The debugging job."""
         registry = self.registry
-        base = f"https://{registry.host}/v2"
+        # Every value below is escaped for the double-quoted words the block writes around it.
+        base = f"https://{escape(registry.host)}/v2"
+        path = self.repository if self.repository == IMAGE_PATH else escape(self.repository)
+        reference = escape(self.reference)
+        user, password = escape(registry.user or ""), escape(registry.password or "")
         curl = "curl --fail --silent --show-error"
         bearer = (
             'printf \'header = "Authorization: Bearer %s"\\n\' "$TOKEN" | ' + curl + " --config -"
         )
         accept = ", ".join(MANIFEST_TYPES)
-        scope = f"repository:{self.repository}:pull"
+        scope = f"repository:{path}:pull"
         return Job(
             self.name,
             stage=self.stage,
@@ -78,12 +127,12 @@ class RegistryDebug(Node):
             script=[
                 f'echo "GET {base}/ -> HTTP $(curl --silent --output /dev/null --write-out \'%{{http_code}}\' "{base}/")"',
                 "TOKEN=$(printf 'user = \"%s:%s\"\\n' "
-                f'"{registry.user}" "{registry.password}" | {curl} --config - '
+                f'"{user}" "{password}" | {curl} --config - '
                 f'"{ci.SERVER_URL}/jwt/auth?service=container_registry&scope={scope}" '
                 '| sed -n \'s/.*"token":"\\([^"]*\\)".*/\\1/p\')',
                 'if [ -n "$TOKEN" ]; then echo "authentication: ok"; else echo "authentication: failed"; exit 1; fi',
-                f'{bearer} "{base}/{self.repository}/tags/list"',
-                f'{bearer} --head --header "Accept: {accept}" "{base}/{self.repository}/manifests/{self.reference}" '
+                f'{bearer} "{base}/{path}/tags/list"',
+                f'{bearer} --head --header "Accept: {accept}" "{base}/{path}/manifests/{reference}" '
                 "| grep -i -E '^(content-type|docker-content-digest):'",
             ],
         )

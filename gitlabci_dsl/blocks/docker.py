@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
-from ..model.job import Job, Stage
+from ..model._base import FrozenDict, checked, fail, mapping, of, type_name
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ._shell import command
-from .registry import ImageRef, Registry, repository
+from ..model.values import Reference
+from ._fields import (
+    BOOL,
+    CONTROL,
+    NAME,
+    NEEDS,
+    NULLABLE,
+    PARALLEL,
+    REGISTRY,
+    RULES,
+    STAGE,
+    TAGS,
+    Block,
+    closed,
+    text,
+)
+from ._shell import command, quote
+from .registry import ImageRef, Registry, image_reference, image_tag, opaque, repository
 from .tags import TagStrategy
 
 if TYPE_CHECKING:
@@ -37,38 +52,119 @@ OCI_LABELS: dict[str, str] = {
 }
 
 
+# Build argument names as Dockerfiles declare them (ARG NAME).
+_ARG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# os[/architecture[/variant]], as buildx and buildah take them: linux/amd64, linux/arm/v7.
+_PLATFORM = re.compile(r"[a-z0-9_]+(?:/[a-z0-9_.]+){0,2}")
+
+_STRINGS = mapping(str, what="a string", anchor="")
+
+
+def check_build_args(inst: Any, attr: Any, value: Any) -> None:
+    """Validator of ``build_args``: ``{"NAME": "value"}``, stored as a read-only copy."""
+    _STRINGS(inst, attr, value)
+    for key, item in getattr(inst, attr.name).items():
+        if not _ARG_NAME.fullmatch(key):
+            fail(
+                inst,
+                attr.name,
+                value,
+                f"key {key!r} must be a build argument name: letters, digits, '_', '.' or '-', "
+                "not starting with a digit",
+                "",
+            )
+        if CONTROL.search(item):
+            fail(
+                inst,
+                attr.name,
+                value,
+                f"value of {key!r} must not hold control characters or line breaks (it goes "
+                "into a shell line)",
+                "",
+            )
+
+
+def check_platform(inst: Any, attr: Any, value: Any) -> None:
+    """Validator of ``platform``: ``"linux/amd64"`` or a non-empty list of platforms (stored as a
+    tuple); a string may already be comma-joined, as buildx takes it."""
+    rule = (
+        "must be a platform such as 'linux/amd64' or a list of them, "
+        "e.g. ['linux/amd64', 'linux/arm64']"
+    )
+    if isinstance(value, str):
+        items: tuple[Any, ...] = tuple(value.split(","))
+    elif isinstance(value, (list, tuple)):
+        items = tuple(value)
+        if not items:
+            fail(
+                inst, attr.name, value, "must name at least one platform, e.g. ['linux/amd64']", ""
+            )
+        object.__setattr__(inst, attr.name, items)  # frozen during its own construction
+    else:
+        fail(inst, attr.name, value, f"{rule}, not {type_name(value)}", "")
+    for item in items:
+        if not isinstance(item, str) or not _PLATFORM.fullmatch(opaque(item)):
+            fail(inst, attr.name, value, f"{rule}; {item!r} is not a platform", "")
+
+
+def platforms(value: str | Sequence[str]) -> str:
+    """The ``--platform`` value: the platforms comma-joined, as buildx and buildah take them."""
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def build_flags(
+    dockerfile: str | None,
+    target: str | None,
+    args: Mapping[str, str],
+    *,
+    labels: bool,
+    platform: str | Sequence[str] | None = None,
+) -> list[str]:
+    """``--file``, ``--target``, ``--platform``, ``--build-arg`` and ``--label`` flags, as docker
+    build and buildah take them (the Kaniko executor takes all but ``--file``)."""
+    flags = []
+    if dockerfile is not None:
+        flags.append(f"--file {quote(dockerfile)}")
+    if target is not None:
+        flags.append(f"--target {quote(target)}")
+    if platform is not None:
+        flags.append(f"--platform {quote(platforms(platform))}")
+    flags += [f"--build-arg {quote(f'{key}={value}')}" for key, value in args.items()]
+    if labels:
+        flags += [f"--label {quote(f'{key}={value}')}" for key, value in OCI_LABELS.items()]
+    return flags
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class InlineCache(Node):
+class InlineCache(Block):
     """BuildKit inline cache, as in the article: pull the previous image (tolerating its
     absence) and use it as ``--cache-from``; the new image embeds its cache metadata."""
 
-    from_tag: str = "latest"
+    from_tag: str = attrs.field(default="latest", validator=image_tag)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryCache(Node):
+class RegistryCache(Block):
     """buildx registry cache: ``--cache-from/--cache-to type=registry`` in a separate cache
     image (``$CI_REGISTRY_IMAGE/cache`` by default), ``mode=max`` caches every stage."""
 
-    ref: str = f"{ci.REGISTRY_IMAGE}/cache"
-    mode: str = "max"
-
-    def _check(self) -> None:
-        ImageRef.parse(self.ref)
-        if self.mode not in ("min", "max"):
-            raise ValidationError(f"RegistryCache: mode={self.mode!r} must be 'min' or 'max'")
+    ref: str = attrs.field(default=f"{ci.REGISTRY_IMAGE}/cache", validator=image_reference())
+    mode: str = attrs.field(default="max", validator=closed("min", "max"))
 
 
-def _docker_version(inst: DockerBuild, attr: object, value: str) -> None:
-    if not _VERSION.fullmatch(value):
-        raise ValidationError(
-            f"DockerBuild {inst.name!r}: docker_version={value!r} must be a release such as "
-            f"'{DOCKER_VERSION}' (images are pinned, never 'latest')"
+def _docker_version(inst: Any, attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+        fail(
+            inst,
+            "docker_version",
+            value,
+            f"must be a release such as '{DOCKER_VERSION}' (images are pinned, never 'latest')",
+            "",
         )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class DockerBuild(Node):
+class DockerBuild(Block):
     """A Docker-in-Docker build job: ``DockerBuild(image=f"{ci.REGISTRY_IMAGE}/api", context="api")``.
 
     Uses ``docker:<docker_version>`` with the matching ``-dind`` service and TLS on
@@ -78,22 +174,29 @@ class DockerBuild(Node):
     builds with buildx. ``job()`` returns the core :class:`~gitlabci_dsl.Job`.
     """
 
-    name: str = "build"
+    name: str = attrs.field(default="build", validator=NAME)
     image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
-    stage: Stage | str | None = "build"
-    context: str = "."
-    dockerfile: str | None = None
-    build_args: Mapping[str, str] = attrs.field(factory=dict)
-    target: str | None = None
-    platform: str | None = None
-    labels: bool = True
-    tags: TagStrategy = attrs.field(factory=TagStrategy)
-    registry: Registry = attrs.field(factory=Registry.gitlab)
+    stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
+    context: str = attrs.field(default=".", validator=text())
+    dockerfile: str | None = attrs.field(default=None, validator=text())
+    build_args: Mapping[str, str] = attrs.field(factory=FrozenDict, validator=check_build_args)
+    target: str | None = attrs.field(default=None, validator=text())
+    platform: str | Sequence[str] | None = attrs.field(default=None, validator=check_platform)
+    labels: bool = attrs.field(default=True, validator=BOOL)
+    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
+    registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
     docker_version: str = attrs.field(default=DOCKER_VERSION, validator=_docker_version)
-    cache: InlineCache | RegistryCache | None = None
-    rules: Sequence[Rule] | None = None
-    needs: Sequence[Job | str] | None = None
-    parallel: Parallel | None = None
+    cache: InlineCache | RegistryCache | None = attrs.field(
+        default=None,
+        validator=of(
+            nodes=("InlineCache", "RegistryCache"),
+            what="InlineCache(...) or RegistryCache(...)",
+            anchor="",
+        ),
+    )
+    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
+    parallel: Parallel | None = attrs.field(default=None, validator=PARALLEL)
 
     @property
     def image_ref(self) -> ImageRef:
@@ -101,19 +204,10 @@ class DockerBuild(Node):
         return ImageRef.parse(self.image).with_tag(self.tags.primary)
 
     def _build_flags(self) -> list[str]:
-        flags = []
-        if self.dockerfile is not None:
-            flags.append(f'--file "{self.dockerfile}"')
-        if self.target is not None:
-            flags.append(f'--target "{self.target}"')
-        for key, value in self.build_args.items():
-            flags.append(f'--build-arg "{key}={value}"')
-        if self.labels:
-            flags.extend(f'--label "{key}={value}"' for key, value in OCI_LABELS.items())
-        return flags
+        return build_flags(self.dockerfile, self.target, self.build_args, labels=self.labels)
 
     def _script(self) -> list[str]:
-        primary = f'"$IMAGE:{self.tags.primary}"'
+        primary = quote(f"$IMAGE:{self.tags.primary}")
         flags = self._build_flags()
         lines = ["\n".join(self.tags.shell())]
         if isinstance(self.cache, RegistryCache) or self.platform is not None:
@@ -121,23 +215,23 @@ class DockerBuild(Node):
             # caches need it, and it pushes every tag itself.
             buildx = ["docker buildx build", "--push"]
             if self.platform is not None:
-                buildx.append(f'--platform "{self.platform}"')
+                buildx.append(f"--platform {quote(platforms(self.platform))}")
             if isinstance(self.cache, RegistryCache):
-                ref = self.cache.ref
-                buildx.append(f'--cache-from "type=registry,ref={ref}"')
-                buildx.append(f'--cache-to "type=registry,ref={ref},mode={self.cache.mode}"')
+                ref, mode = self.cache.ref, self.cache.mode
+                buildx.append(f"--cache-from {quote(f'type=registry,ref={ref}')}")
+                buildx.append(f"--cache-to {quote(f'type=registry,ref={ref},mode={mode}')}")
             lines.append("docker buildx create --use --driver docker-container")
             lines.append(
                 'TAG_FLAGS=""\nfor tag in $TAGS; do TAG_FLAGS="$TAG_FLAGS --tag $IMAGE:$tag"; done'
             )
-            lines.append(command([*buildx, *flags, "$TAG_FLAGS", f'"{self.context}"']))
+            lines.append(command([*buildx, *flags, "$TAG_FLAGS", quote(self.context)]))
             return lines
         build = ["docker build", "--pull", f"--tag {primary}"]
         if isinstance(self.cache, InlineCache):
-            cached = f'"$IMAGE:{self.cache.from_tag}"'
+            cached = quote(f"$IMAGE:{self.cache.from_tag}")
             lines.append(f"docker pull {cached} || true")
             build += [f"--cache-from {cached}", "--build-arg BUILDKIT_INLINE_CACHE=1"]
-        lines.append(command([*build, *flags, f'"{self.context}"']))
+        lines.append(command([*build, *flags, quote(self.context)]))
         lines.append(
             "for tag in $TAGS; do\n"
             f'  docker tag {primary} "$IMAGE:$tag"\n'
@@ -189,20 +283,14 @@ class DockerBuild(Node):
         template = template or cls()
         builds = []
         for name, context in images.items():
-            folder = context.removeprefix("./").rstrip("/")
-            rules = template.rules
-            if only_changed:
-                changed = [f"{folder}/**/*"] if folder not in ("", ".") else ["**/*"]
-                rules = [Rule(if_=ci.COMMIT_TAG), Rule(changes=changed)]
-            builds.append(
-                attrs.evolve(
-                    template,
-                    name=f"build-{name}",
-                    image=f"{base}/{name}",
-                    context=context,
-                    rules=rules,
-                )
+            build = attrs.evolve(
+                template, name=f"build-{name}", image=f"{base}/{name}", context=context
             )
+            if only_changed:
+                folder = build.context.removeprefix("./").rstrip("/")
+                changed = [f"{folder}/**/*"] if folder not in ("", ".") else ["**/*"]
+                build = attrs.evolve(build, rules=[Rule(if_=ci.COMMIT_TAG), Rule(changes=changed)])
+            builds.append(build)
         return builds
 
     @classmethod

@@ -9,18 +9,27 @@ daemonless builder such as Buildah.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import FrozenDict, checked, fail, seq
 from ..model.image import Image
-from ..model.job import Job, Stage
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ._shell import command
-from .docker import OCI_LABELS
-from .registry import ImageRef, Registry, auth_config, repository
+from ..model.values import Reference
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, RULES, STAGE, TAGS, Block, text, texts
+from ._shell import command, quote
+from .docker import build_flags, check_build_args
+from .registry import (
+    ImageRef,
+    Registry,
+    auth_config,
+    image_reference,
+    reference_problem,
+    repository,
+)
 from .tags import TagStrategy
 
 __all__ = ["KANIKO_EXECUTOR", "KanikoBuild"]
@@ -31,29 +40,20 @@ KANIKO_EXECUTOR = "gcr.io/kaniko-project/executor:v1.19.0-debug"
 CONFIG = "/kaniko/.docker/config.json"
 
 
-def _destinations(inst: KanikoBuild, attr: object, value: Sequence[str]) -> None:
-    if isinstance(value, str):
-        raise ValidationError(
-            f"KanikoBuild {inst.name!r}: destinations must be a list of image references"
-        )
-    for item in value:
-        if ImageRef.parse(item).tag is None:
-            raise ValidationError(
-                f"KanikoBuild {inst.name!r}: destination {item!r} needs a tag, e.g. '{item}:$CI_COMMIT_SHA'"
-            )
-    object.__setattr__(inst, "destinations", tuple(value))
+_DESTINATIONS = texts(
+    "image references with a tag", lambda value: reference_problem(value, tag=True)
+)
+_REGISTRIES = seq(nodes=("Registry",), what="Registry objects such as Registry.gitlab()", anchor="")
 
 
-def _registries(inst: KanikoBuild, attr: object, value: Sequence[Registry]) -> None:
+def _registries(inst: Any, attr: Any, value: Any) -> None:
+    _REGISTRIES(inst, attr, value)
     if not value:
-        raise ValidationError(
-            f"KanikoBuild {inst.name!r}: registries must name at least one registry to push to"
-        )
-    object.__setattr__(inst, "registries", tuple(value))
+        fail(inst, "registries", value, "must name at least one registry to push to", "")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class KanikoBuild(Node):
+class KanikoBuild(Block):
     """A Kaniko build job: ``KanikoBuild(image=ci.REGISTRY_IMAGE, cache=True)``.
 
     Writes ``/kaniko/.docker/config.json`` for every registry in ``registries`` (each password
@@ -62,28 +62,24 @@ class KanikoBuild(Node):
     ``cache=True`` adds ``--cache=true --cache-repo`` (``$CI_REGISTRY_IMAGE/cache`` by default).
     """
 
-    name: str = "build"
+    name: str = attrs.field(default="build", validator=NAME)
     image: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
-    stage: Stage | str | None = "build"
-    context: str = ci.PROJECT_DIR
-    dockerfile: str | None = None
-    build_args: Mapping[str, str] = attrs.field(factory=dict)
-    target: str | None = None
-    labels: bool = True
-    tags: TagStrategy = attrs.field(factory=TagStrategy)
-    destinations: Sequence[str] = attrs.field(default=(), validator=_destinations)
+    stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
+    context: str = attrs.field(default=ci.PROJECT_DIR, validator=text())
+    dockerfile: str | None = attrs.field(default=None, validator=text())
+    build_args: Mapping[str, str] = attrs.field(factory=FrozenDict, validator=check_build_args)
+    target: str | None = attrs.field(default=None, validator=text())
+    labels: bool = attrs.field(default=True, validator=BOOL)
+    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
+    destinations: Sequence[str] = attrs.field(default=(), validator=_DESTINATIONS)
     registries: Sequence[Registry] = attrs.field(
         factory=lambda: (Registry.gitlab(),), validator=_registries
     )
-    cache: bool = False
-    cache_repo: str = f"{ci.REGISTRY_IMAGE}/cache"
-    executor: str = KANIKO_EXECUTOR
-    rules: Sequence[Rule] | None = None
-    needs: Sequence[Job | str] | None = None
-
-    def _check(self) -> None:
-        ImageRef.parse(self.executor)
-        ImageRef.parse(self.cache_repo)
+    cache: bool = attrs.field(default=False, validator=BOOL)
+    cache_repo: str = attrs.field(default=f"{ci.REGISTRY_IMAGE}/cache", validator=image_reference())
+    executor: str = attrs.field(default=KANIKO_EXECUTOR, validator=image_reference())
+    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     @property
     def image_ref(self) -> ImageRef:
@@ -97,15 +93,11 @@ class KanikoBuild(Node):
     def job(self) -> Job:
         """The build job."""
         dockerfile = self.dockerfile or f"{self.context}/Dockerfile"
-        flags = [f'--context "{self.context}"', f'--dockerfile "{dockerfile}"']
-        if self.target is not None:
-            flags.append(f'--target "{self.target}"')
-        flags += [f'--build-arg "{k}={v}"' for k, v in self.build_args.items()]
-        if self.labels:
-            flags += [f'--label "{k}={v}"' for k, v in OCI_LABELS.items()]
+        flags = [f"--context {quote(self.context)}", f"--dockerfile {quote(dockerfile)}"]
+        flags += build_flags(None, self.target, self.build_args, labels=self.labels)
         if self.cache:
-            flags += ["--cache=true", f'--cache-repo "{self.cache_repo}"']
-        flags += [f'--destination "{d}"' for d in self.destinations]
+            flags += ["--cache=true", f"--cache-repo {quote(self.cache_repo)}"]
+        flags += [f"--destination {quote(d)}" for d in self.destinations]
         destinations = 'DESTINATIONS=""\nfor tag in $TAGS; do DESTINATIONS="$DESTINATIONS --destination $IMAGE:$tag"; done'
         return Job(
             self.name,

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import checked, fail
 from ..model.environment import Environment, KubernetesEnvironment
 from ..model.image import Image
-from ..model.job import Job, Stage
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ._shell import command
-from .registry import ImageRef, Registry, auth_config, is_variable
+from ..model.values import Reference
+from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block, closed, text
+from ._shell import command, quote, word
+from .registry import ImageRef, Registry, auth_config, image_reference, is_variable
 
 __all__ = ["KUBECTL_IMAGE", "KubeDeploy", "PullSecret", "image_pull_secrets"]
 
@@ -27,20 +29,40 @@ KUBECTL_IMAGE = "alpine/k8s:1.31.4"
 _NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
-def _k8s_name(inst: Node, attr: attrs.Attribute[str], value: str) -> None:
-    if not _NAME.fullmatch(value) and not is_variable(value):
-        raise ValidationError(
-            f"{type(inst).__name__}: {attr.name}={value!r} must be a Kubernetes name: lowercase "
-            "letters, digits and '-', at most 63 characters, or a $VARIABLE"
+# kubectl's --timeout: a Go duration (300s, 5m, 1h30m), or a variable holding one.
+_TIMEOUT = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+")
+_TIERS = ("production", "staging", "testing", "development", "other")
+
+
+def _k8s_name(inst: Any, attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not (_NAME.fullmatch(value) or is_variable(value)):
+        fail(
+            inst,
+            attr.name,
+            value,
+            "must be a Kubernetes name: lowercase letters, digits and '-', at most 63 "
+            "characters, or a $VARIABLE",
+            "",
         )
 
 
-def _default_branch_only() -> list[Rule]:
-    return [Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}")]
+def _timeout(inst: Any, attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not (_TIMEOUT.fullmatch(value) or is_variable(value)):
+        fail(
+            inst,
+            attr.name,
+            value,
+            "must be a kubectl timeout such as '300s', '5m' or '1h30m', or a $VARIABLE",
+            "",
+        )
+
+
+def _default_branch_only() -> tuple[Rule, ...]:
+    return (Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}"),)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class KubeDeploy(Node):
+class KubeDeploy(Block):
     """Roll a Deployment to the image just built: ``kubectl set image deployment/<d> <c>=<image>``.
 
     ``KubeDeploy(image=build.image_ref, deployment="app", container="app",
@@ -50,35 +72,41 @@ class KubeDeploy(Node):
     default it runs on the default branch only.
     """
 
-    image: ImageRef | str
+    image: ImageRef | str = attrs.field(validator=image_reference(nodes=True))
     deployment: str = attrs.field(validator=_k8s_name)
     container: str = attrs.field(validator=_k8s_name)
-    name: str = "deploy"
-    stage: Stage | str | None = "deploy"
+    name: str = attrs.field(default="deploy", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="deploy", validator=STAGE, metadata=NULLABLE)
     namespace: str = attrs.field(default="$KUBE_NAMESPACE", validator=_k8s_name)
-    context: str | None = None
-    environment: str = "production"
-    url: str | None = None
-    tier: Literal["production", "staging", "testing", "development", "other"] = "production"
-    wait: str | None = "300s"
-    kubectl_image: str = KUBECTL_IMAGE
-    needs: Sequence[Job | str] | None = None
-    rules: Sequence[Rule] | None = attrs.field(factory=_default_branch_only)
-
-    def _check(self) -> None:
-        ImageRef.parse(str(self.image))
-        ImageRef.parse(self.kubectl_image)
+    context: str | None = attrs.field(
+        default=None, validator=text("a GitLab agent's context such as 'group/project:agent'")
+    )
+    environment: str = attrs.field(
+        default="production", validator=text("an environment name", "environmentname")
+    )
+    url: str | None = attrs.field(
+        default=None, validator=text("a URL such as 'https://example.com'", "environmenturl")
+    )
+    tier: Literal["production", "staging", "testing", "development", "other"] = attrs.field(
+        default="production", validator=closed(*_TIERS, anchor="environmentdeployment_tier")
+    )
+    wait: str | None = attrs.field(default="300s", validator=_timeout, metadata=NULLABLE)
+    kubectl_image: str = attrs.field(default=KUBECTL_IMAGE, validator=image_reference())
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=_default_branch_only, validator=RULES, metadata=NULLABLE
+    )
 
     def job(self) -> Job:
         """The deploy job."""
-        target = f"deployment/{self.deployment}"
-        kubectl = f'kubectl --namespace "{self.namespace}"'
+        target = word(f"deployment/{self.deployment}")
+        kubectl = f"kubectl --namespace {quote(self.namespace)}"
         script = []
         if self.context is not None:
-            script.append(f'kubectl config use-context "{self.context}"')
-        script.append(f'{kubectl} set image {target} "{self.container}={self.image}"')
+            script.append(f"kubectl config use-context {quote(self.context)}")
+        script.append(f"{kubectl} set image {target} {quote(f'{self.container}={self.image}')}")
         if self.wait is not None:
-            script.append(f"{kubectl} rollout status {target} --timeout={self.wait}")
+            script.append(f"{kubectl} rollout status {target} --timeout={word(self.wait)}")
         environment = Environment(
             self.environment,
             url=self.url,
@@ -97,16 +125,21 @@ class KubeDeploy(Node):
         )
 
 
-def _pull_registry(inst: PullSecret, attr: object, value: Registry) -> None:
+def _pull_registry(inst: Any, attr: Any, value: Any) -> None:
+    REGISTRY(inst, attr, value)
     if value.kind == "ecr":
-        raise ValidationError(
-            "PullSecret: ECR passwords expire after 12 hours; give the cluster's nodes an IAM role "
-            "that can pull from ECR instead of a pull secret"
+        fail(
+            inst,
+            "registry",
+            value,
+            "cannot make a pull secret: ECR passwords expire after 12 hours; give the cluster's "
+            "nodes an IAM role that can pull from ECR instead",
+            "",
         )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class PullSecret(Node):
+class PullSecret(Block):
     """Create or update a ``docker-registry`` pull secret, idempotently, from a deploy token.
 
     The article passes ``--docker-password=$CI_DEPLOY_PASSWORD`` to ``kubectl create secret``,
@@ -121,12 +154,16 @@ class PullSecret(Node):
     secret: str = attrs.field(default="gitlab-registry", validator=_k8s_name)
     registry: Registry = attrs.field(factory=Registry.deploy_token, validator=_pull_registry)
     namespace: str = attrs.field(default="$KUBE_NAMESPACE", validator=_k8s_name)
-    context: str | None = None
-    name: str = "registry-pull-secret"
-    stage: Stage | str | None = "deploy"
-    kubectl_image: str = KUBECTL_IMAGE
-    needs: Sequence[Job | str] | None = None
-    rules: Sequence[Rule] | None = attrs.field(factory=_default_branch_only)
+    context: str | None = attrs.field(
+        default=None, validator=text("a GitLab agent's context such as 'group/project:agent'")
+    )
+    name: str = attrs.field(default="registry-pull-secret", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="deploy", validator=STAGE, metadata=NULLABLE)
+    kubectl_image: str = attrs.field(default=KUBECTL_IMAGE, validator=image_reference())
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=_default_branch_only, validator=RULES, metadata=NULLABLE
+    )
 
     def job(self) -> Job:
         """The job that creates or updates the secret."""
@@ -138,16 +175,17 @@ class PullSecret(Node):
             f"trap 'rm -f {config}' EXIT\n" + auth_config([self.registry], config)
         ]
         if self.context is not None:
-            script.append(f'kubectl config use-context "{self.context}"')
+            script.append(f"kubectl config use-context {quote(self.context)}")
+        namespace = quote(self.namespace)
         create = command(
             [
-                f'kubectl --namespace "{self.namespace}" create secret generic {self.secret}',
+                f"kubectl --namespace {namespace} create secret generic {word(self.secret)}",
                 "--type=kubernetes.io/dockerconfigjson",
                 f"--from-file=.dockerconfigjson={config}",
                 "--dry-run=client --output yaml",
             ]
         )
-        script.append(f'{create} \\\n  | kubectl --namespace "{self.namespace}" apply -f -')
+        script.append(f"{create} \\\n  | kubectl --namespace {namespace} apply -f -")
         return Job(
             self.name,
             stage=self.stage,

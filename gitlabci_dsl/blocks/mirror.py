@@ -9,12 +9,14 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import checked
 from ..model.image import Image
-from ..model.job import Job, Stage
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
+from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, STAGE, TAGS, Block, closed
+from ._shell import quote
 from .docker import DOCKER_VERSION
-from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, repository
+from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, image_reference, repository
 from .tags import TagStrategy
 
 __all__ = ["CRANE_IMAGE", "SKOPEO_IMAGE", "Mirror"]
@@ -30,15 +32,12 @@ def _default_target_registry() -> Registry:
     return Registry.basic(host="$MIRROR_REGISTRY", user="$MIRROR_USER", password="$MIRROR_PASSWORD")
 
 
-def _tool(inst: Mirror, attr: object, value: str) -> None:
-    if value not in ("skopeo", "crane", "docker"):
-        raise ValidationError(
-            f"Mirror {inst.name!r}: tool={value!r} must be 'skopeo', 'crane' or 'docker'"
-        )
+def _default_tags() -> TagStrategy:
+    return TagStrategy(branch=False, latest=False)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class Mirror(Node):
+class Mirror(Block):
     """Copy an image to another registry: ``Mirror(source=build.image_ref)``.
 
     The target comes from variables (``$MIRROR_REGISTRY``, ``$MIRROR_USER``,
@@ -49,41 +48,36 @@ class Mirror(Node):
     the commit SHA and the version). ``on="tags"`` (default) mirrors only on tag pipelines.
     """
 
-    source: ImageRef | str
+    source: ImageRef | str = attrs.field(validator=image_reference(nodes=True))
     target: str = attrs.field(default=f"$MIRROR_REGISTRY/{ci.PROJECT_NAME}", validator=repository)
-    name: str = "mirror"
-    stage: Stage | str | None = "publish"
-    source_registry: Registry = attrs.field(factory=Registry.gitlab)
-    target_registry: Registry = attrs.field(factory=_default_target_registry)
-    tags: TagStrategy = attrs.field(factory=lambda: TagStrategy(branch=False, latest=False))
-    tool: MirrorTool = attrs.field(default="skopeo", validator=_tool)
-    on: Literal["tags", "always"] = "tags"
-    needs: Sequence[Job | str] | None = None
+    name: str = attrs.field(default="mirror", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="publish", validator=STAGE, metadata=NULLABLE)
+    source_registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
+    target_registry: Registry = attrs.field(factory=_default_target_registry, validator=REGISTRY)
+    tags: TagStrategy = attrs.field(factory=_default_tags, validator=TAGS)
+    tool: MirrorTool = attrs.field(default="skopeo", validator=closed("skopeo", "crane", "docker"))
+    on: Literal["tags", "always"] = attrs.field(default="tags", validator=closed("tags", "always"))
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     def _check(self) -> None:
-        ImageRef.parse(str(self.source))
         ecr = "ecr" in (self.source_registry.kind, self.target_registry.kind)
         if ecr and self.tool != "docker":
             raise ValidationError(
                 f"Mirror {self.name!r}: tool={self.tool!r} cannot log in to Amazon ECR (its image "
                 "has no AWS CLI); use tool='docker', whose image installs it"
             )
-        if self.on not in ("tags", "always"):
-            raise ValidationError(
-                f"Mirror {self.name!r}: on={self.on!r} must be 'tags' or 'always'"
-            )
 
     def job(self) -> Job:
         """The mirror job."""
         source = str(self.source)
         copy = {
-            "skopeo": f'skopeo copy --all "docker://{source}" "docker://$TARGET:$tag"',
-            "crane": f'crane copy "{source}" "$TARGET:$tag"',
-            "docker": f'docker tag "{source}" "$TARGET:$tag"\n  docker push "$TARGET:$tag"',
+            "skopeo": f'skopeo copy --all {quote(f"docker://{source}")} "docker://$TARGET:$tag"',
+            "crane": f'crane copy {quote(source)} "$TARGET:$tag"',
+            "docker": f'docker tag {quote(source)} "$TARGET:$tag"\n  docker push "$TARGET:$tag"',
         }[self.tool]
         script = ["\n".join(self.tags.shell())]
         if self.tool == "docker":
-            script.append(f'docker pull "{source}"')
+            script.append(f"docker pull {quote(source)}")
         script.append(f"for tag in $TAGS; do\n  {copy}\ndone")
         setup = [*self.source_registry.login_setup(), *self.target_registry.login_setup()]
         logins = [

@@ -15,16 +15,17 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import checked, fail
 from ..model.image import Image
-from ..model.job import Job, Stage
+from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
+from ..model.values import Reference
 from ..model.variable import Variable
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block
 from .cleanup import SCHEDULED
 from .cleanup import _regex as _valid_regex
 from .mirror import SKOPEO_IMAGE
-from .registry import PRIVATE_AUTH_FILE, Registry, repository
+from .registry import PRIVATE_AUTH_FILE, Registry, image_reference, repository_field
 
 __all__ = ["RegistryPrune"]
 
@@ -33,7 +34,20 @@ def _regex(inst: Any, attr: Any, value: Any) -> None:
     """A valid regex (RegistryCleanup's check) that a single-quoted shell word can hold."""
     _valid_regex(inst, attr, value)
     if "'" in value:
-        raise ValidationError(f"RegistryPrune: {attr.name}={value!r} must not contain a quote (')")
+        fail(inst, attr.name, value, "must not contain a quote (')", "")
+
+
+def _registry(inst: Any, attr: Any, value: Any) -> None:
+    REGISTRY(inst, attr, value)
+    if value.kind in ("ecr", "gar"):
+        fail(
+            inst,
+            "registry",
+            value,
+            f"is of kind {value.kind!r}, which is not supported; use the cloud provider's "
+            "lifecycle policies for ECR and Artifact Registry",
+            "",
+        )
 
 
 # The digest of a tag: the SHA-256 of its manifest exactly as the registry stores it (an image
@@ -48,7 +62,7 @@ _DIGEST = (
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryPrune(Node):
+class RegistryPrune(Block):
     """Delete the tags of ``repository`` that match ``name_regex_delete`` and not
     ``name_regex_keep``, through the registry API, on scheduled pipelines.
 
@@ -57,23 +71,18 @@ class RegistryPrune(Node):
     ``dry_run=True`` prints what it would delete. The registry needs deletion enabled.
     """
 
-    name: str = "registry-prune"
-    stage: Stage | str | None = "cleanup"
-    repository: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository)
+    name: str = attrs.field(default="registry-prune", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
+    repository: str = attrs.field(default=ci.REGISTRY_IMAGE, validator=repository_field(tags=False))
     name_regex_delete: str = attrs.field(default=".*", validator=_regex)
     name_regex_keep: str = attrs.field(default="^(main|latest|v.+)$", validator=_regex)
-    registry: Registry = attrs.field(factory=Registry.gitlab)
-    dry_run: bool = False
-    skopeo_image: str = SKOPEO_IMAGE
-    rules: Sequence[Rule] = attrs.field(factory=lambda: [Rule(if_=SCHEDULED)])
-    needs: Sequence[Job | str] | None = None
-
-    def _check(self) -> None:
-        if self.registry.kind in ("ecr", "gar"):
-            raise ValidationError(
-                f"RegistryPrune: registry kind {self.registry.kind!r} is not supported; use "
-                "the cloud provider's lifecycle policies for ECR and Artifact Registry"
-            )
+    registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
+    dry_run: bool = attrs.field(default=False, validator=BOOL)
+    skopeo_image: str = attrs.field(default=SKOPEO_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] = attrs.field(
+        factory=lambda: (Rule(if_=SCHEDULED),), validator=RULES
+    )
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     def job(self) -> Job:
         """The prune job."""

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import Validator, checked, fail, of, type_name
+from ._fields import Block, text
+from ._shell import VARIABLE, quote, word
 
 __all__ = ["ImageRef", "Registry", "RegistryKind"]
 
 DOCS = "https://docs.gitlab.com/user/packages/container_registry/"
-
-# A CI/CD variable reference, $NAME or ${NAME}; the name is group 1 or 2. Shared by the blocks.
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_NAMING = f"{DOCS}#naming-convention-for-your-container-images"
 _DOMAIN = re.compile(
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
 )
@@ -38,20 +38,64 @@ def is_variable(text: str) -> bool:
     return VARIABLE.fullmatch(text) is not None
 
 
-def _opaque(text: str) -> str:
-    # Variable references stand for text chosen at run time: they are checked as if they were
-    # one ordinary character, valid anywhere.
+def opaque(text: str) -> str:
+    """``text`` with each variable reference replaced by ``x``: references stand for text
+    chosen at run time, so they are checked as if they were one ordinary character."""
     return VARIABLE.sub("x", text)
 
 
 def _bad(text: str, problem: str) -> ValidationError:
-    return ValidationError(
-        f"ImageRef {text!r}: {problem}. See {DOCS}#naming-convention-for-your-container-images"
+    return ValidationError(f"ImageRef {text!r}: {problem}. See {_NAMING}")
+
+
+def _problem(repository: str, tag: str | None, digest: str | None) -> str | None:
+    """What is wrong with ``repository[:tag][@digest]``, or None when it is a valid reference."""
+    if not repository:
+        return "the repository is empty"
+    first, _, rest = repository.partition("/")
+    # The first component is a registry host when it looks like one (has '.', ':' or is
+    # 'localhost') or is a variable (e.g. $CI_REGISTRY); otherwise it is a path component.
+    opaque_first = opaque(first)
+    is_host = bool(rest) and (
+        "." in first or ":" in first or first == "localhost" or opaque_first != first
     )
+    if is_host:
+        if not _DOMAIN.fullmatch(opaque_first):
+            return f"{first!r} is not a valid registry host"
+        components = rest.split("/")
+    else:
+        components = repository.split("/")
+    for component in components:
+        if not _COMPONENT.fullmatch(opaque(component)):
+            return (
+                f"path component {component!r} must be lowercase letters and digits, "
+                "separated by '.', '_', '__' or '-'"
+            )
+    if tag is not None and not _TAG.fullmatch(opaque(tag)):
+        return (
+            f"tag {tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
+            "not starting with '.' or '-'"
+        )
+    if digest is not None and not _DIGEST.fullmatch(opaque(digest)):
+        return f"digest {digest!r} must look like 'sha256:<64 hex digits>'"
+    return None
+
+
+def _split(text: str) -> tuple[str, str | None, str | None]:
+    rest, _, digest = text.partition("@")
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    tag = None
+    if colon > slash:
+        rest, tag = rest[:colon], rest[colon + 1 :]
+    return rest, tag, digest or None
+
+
+_PART = of(str, what="a string", anchor="")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class ImageRef(Node):
+class ImageRef(Block):
     """An image reference: ``repository[:tag][@digest]``, validated like a registry would.
 
     ``ImageRef.parse("$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA")``; ``ref.with_tag("latest")``.
@@ -60,56 +104,22 @@ class ImageRef(Node):
     digest is ``algorithm:hex``. ``$VARIABLES`` may stand anywhere; they are filled in by the runner.
     """
 
-    repository: str
-    tag: str | None = None
-    digest: str | None = None
+    repository: str = attrs.field(validator=_PART)
+    tag: str | None = attrs.field(default=None, validator=_PART)
+    digest: str | None = attrs.field(default=None, validator=_PART)
 
     def _check(self) -> None:
-        text = str(self)
-        repo = self.repository
-        if not repo:
-            raise _bad(text, "the repository is empty")
-        first, _, rest = repo.partition("/")
-        # The first component is a registry host when it looks like one (has '.', ':' or is
-        # 'localhost') or is a variable (e.g. $CI_REGISTRY); otherwise it is a path component.
-        opaque_first = _opaque(first)
-        is_host = bool(rest) and (
-            "." in first or ":" in first or first == "localhost" or opaque_first != first
-        )
-        if is_host:
-            if not _DOMAIN.fullmatch(opaque_first):
-                raise _bad(text, f"{first!r} is not a valid registry host")
-            components = rest.split("/")
-        else:
-            components = repo.split("/")
-        for component in components:
-            if not _COMPONENT.fullmatch(_opaque(component)):
-                raise _bad(
-                    text,
-                    f"path component {component!r} must be lowercase letters and digits, "
-                    "separated by '.', '_', '__' or '-'",
-                )
-        if self.tag is not None and not _TAG.fullmatch(_opaque(self.tag)):
-            raise _bad(
-                text,
-                f"tag {self.tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
-                "not starting with '.' or '-'",
-            )
-        if self.digest is not None and not _DIGEST.fullmatch(_opaque(self.digest)):
-            raise _bad(text, f"digest {self.digest!r} must look like 'sha256:<64 hex digits>'")
+        problem = _problem(self.repository, self.tag, self.digest)
+        if problem is not None:
+            raise _bad(str(self), problem)
 
     @classmethod
     def parse(cls, text: str) -> ImageRef:
         """Split ``host/path:tag@digest`` into its parts (and validate them)."""
         if not isinstance(text, str) or not text.strip():
             raise _bad(str(text), "an image reference is a non-empty string")
-        rest, _, digest = text.partition("@")
-        slash = rest.rfind("/")
-        colon = rest.rfind(":")
-        tag = None
-        if colon > slash:
-            rest, tag = rest[:colon], rest[colon + 1 :]
-        return cls(repository=rest, tag=tag, digest=digest or None)
+        repository, tag, digest = _split(text)
+        return cls(repository=repository, tag=tag, digest=digest)
 
     def with_tag(self, tag: str) -> ImageRef:
         """The same repository with another tag (and no digest)."""
@@ -124,17 +134,100 @@ class ImageRef(Node):
         return text
 
 
-def repository(inst: Any, attr: Any, value: str) -> None:
-    """Validator of a block's ``image``: a repository without tag or digest."""
-    ref = ImageRef.parse(value)
-    if ref.tag is not None or ref.digest is not None:
-        raise ValidationError(
-            f"{type(inst).__name__} {inst.name!r}: image={value!r} names a repository; leave the "
-            "tag out (the tags come from tags=TagStrategy(...))"
-        )
+def reference_problem(value: str, *, tag: bool = False) -> str | None:
+    """What is wrong with the image reference ``value`` (``tag=True``: it must have a tag), or
+    None."""
+    problem = _problem(*_split(value)) if value.strip() else "it is empty"
+    if problem is not None:
+        return f"is not an image reference: {problem} (see {_NAMING})"
+    if tag and _split(value)[1] is None:
+        return f"needs a tag, e.g. '{value}:$CI_COMMIT_SHA'"
+    return None
+
+
+def tag_problem(value: str) -> str | None:
+    """What is wrong with the image tag ``value`` (``$VARIABLES`` allowed), or None."""
+    if _TAG.fullmatch(opaque(value)):
+        return None
+    return (
+        "must be an image tag: 1 to 128 of letters, digits, '_', '.', '-', not starting with "
+        "'.' or '-' (variables such as $CI_COMMIT_TAG may stand anywhere)"
+    )
+
+
+def image_reference(*, tag: bool = False, nodes: bool = False) -> Validator:
+    """Validator of a block field holding an image reference (``executor``, ``scanner``...):
+    ``tag=True`` requires a tag, ``nodes=True`` accepts an :class:`ImageRef` as well."""
+    what = "an image reference such as 'registry.example.com/group/app:1.0'"
+    if nodes:
+        what += " or an ImageRef"
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if nodes and isinstance(value, ImageRef):
+            return
+        if not isinstance(value, str):
+            fail(inst, attr.name, value, f"must be {what}, not {type_name(value)}", "")
+        problem = reference_problem(value, tag=tag)
+        if problem is not None:
+            fail(inst, attr.name, value, problem, "")
+
+    return check
+
+
+def repository_field(*, tags: bool = True) -> Validator:
+    """Validator of a block's ``image`` (or ``target``, ``repository``): a repository without
+    tag or digest; ``tags``: the block's tags come from its ``tags=TagStrategy(...)``."""
+    hint = " (the tags come from tags=TagStrategy(...))" if tags else ""
+    reference = image_reference()
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        reference(inst, attr, value)
+        _, tag, digest = _split(value)
+        if tag is not None or digest is not None:
+            fail(inst, attr.name, value, f"names a repository; leave the tag out{hint}", "")
+
+    return check
+
+
+repository = repository_field()
+"""Validator of a block's ``image``: a repository; its tags come from ``tags=``."""
+
+
+def image_tag(inst: Any, attr: Any, value: Any) -> None:
+    """Validator of an image tag (``$VARIABLES`` allowed): ``latest``, ``$CI_COMMIT_SHA``."""
+    if not isinstance(value, str):
+        fail(inst, attr.name, value, f"must be an image tag, not {type_name(value)}", "")
+    problem = tag_problem(value)
+    if problem is not None:
+        fail(inst, attr.name, value, problem, "")
 
 
 RegistryKind = Literal["gitlab", "deploy-token", "job-token", "dockerhub", "ecr", "gar", "basic"]
+_KINDS: tuple[str, ...] = get_args(RegistryKind)
+# AWS region names (eu-west-1, us-gov-east-1, ap-southeast-4), or a variable holding one.
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+")
+
+
+def _kind(inst: Any, attr: Any, value: Any) -> None:
+    if type(value) is not str or value not in _KINDS:
+        fail(
+            inst,
+            "kind",
+            value,
+            f"is not a known registry kind; use one of {', '.join(_KINDS)}",
+            "",
+        )
+
+
+def _region(inst: Any, attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not (_REGION.fullmatch(value) or is_variable(value)):
+        fail(
+            inst,
+            "region",
+            value,
+            "must be an AWS region such as 'eu-west-1' or a variable such as '$AWS_REGION'",
+            "",
+        )
 
 
 def _variable(inst: Registry, field: str, value: str | None) -> None:
@@ -147,7 +240,7 @@ def _variable(inst: Registry, field: str, value: str | None) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class Registry(Node):
+class Registry(Block):
     """Where images are pushed or pulled, and the variables holding the credentials.
 
     Use the constructors: ``Registry.gitlab()`` (this project's registry, the job's credentials),
@@ -156,27 +249,17 @@ class Registry(Node):
     ``password`` must be a variable reference; it is only ever passed on standard input.
     """
 
-    kind: RegistryKind
-    host: str
-    user: str | None = None
-    password: str | None = None
-    region: str | None = None  # ECR only: passed to `aws ecr get-login-password`
+    kind: RegistryKind = attrs.field(validator=_kind)
+    host: str = attrs.field(validator=of(str, what="a registry host", anchor=""))
+    user: str | None = attrs.field(default=None, validator=text("a user name or a variable"))
+    password: str | None = attrs.field(
+        default=None, validator=of(str, what="a variable reference", anchor="")
+    )
+    # ECR only: passed to `aws ecr get-login-password`.
+    region: str | None = attrs.field(default=None, validator=_region)
 
     def _check(self) -> None:
-        if self.kind not in (
-            "gitlab",
-            "deploy-token",
-            "job-token",
-            "dockerhub",
-            "ecr",
-            "gar",
-            "basic",
-        ):
-            raise ValidationError(
-                f"Registry: kind={self.kind!r} is not a known registry kind; use one of "
-                "gitlab, deploy-token, job-token, dockerhub, ecr, gar, basic"
-            )
-        if not self.host or not _DOMAIN.fullmatch(_opaque(self.host)):
+        if not self.host or not _DOMAIN.fullmatch(opaque(self.host)):
             raise ValidationError(
                 f"Registry({self.kind!r}): host={self.host!r} must be a registry host such as "
                 "'registry.example.com:5000' or a variable such as '$CI_REGISTRY'"
@@ -273,11 +356,11 @@ class Registry(Node):
         ``printf`` is a shell builtin: the secret never appears in a process's arguments.
         """
         if self.kind == "ecr":
-            region = f" --region {self.region}" if self.region else ""
+            region = f" --region {word(self.region)}" if self.region else ""
             return f"aws ecr get-login-password{region}"
         if self.kind == "gar":
-            return f'cat "{self.password}"'
-        return f"printf '%s' \"{self.password}\""
+            return f"cat {quote(self.password or '')}"
+        return f"printf '%s' {quote(self.password or '')}"
 
     def docker_login(self, tool: str = "docker") -> str:
         """``docker login`` (or ``skopeo login``, ``buildah login``, ``crane auth login``) with
@@ -288,7 +371,8 @@ class Registry(Node):
             "buildah": "buildah login",
             "crane": "crane auth login",
         }[tool]
-        return f'{self.secret_to_stdout()} | {command} --username "{self.user}" --password-stdin "{self.host}"'
+        user, host = quote(self.user or ""), quote(self.host)
+        return f"{self.secret_to_stdout()} | {command} --username {user} --password-stdin {host}"
 
 
 PRIVATE_AUTH_FILE = (
@@ -318,20 +402,20 @@ def auth_config(registries: Sequence[Registry], path: str) -> str:
     """
     lines, auths, helpers = [], [], []
     for number, registry in enumerate(registries):
+        host = _json_string(registry.host)
         if registry.kind == "ecr":
-            helpers.append(f'\\"{registry.host}\\":\\"ecr-login\\"')
+            helpers.append(f'{host}:"ecr-login"')
             continue
-        secret = (
-            f'"{registry.password}"'
-            if registry.kind != "gar"
-            else f'"$(cat "{registry.password}")"'
-        )
+        password = quote(registry.password or "")
+        secret = password if registry.kind != "gar" else f'"$(cat {password})"'
         lines.append(
-            f"AUTH_{number}=$(printf '%s:%s' \"{registry.user}\" {secret} | base64 | tr -d '\\n')"
+            f"AUTH_{number}=$(printf '%s:%s' {quote(registry.user or '')} {secret} "
+            "| base64 | tr -d '\\n')"
         )
-        auths.append(f'\\"{registry.host}\\":{{\\"auth\\":\\"$AUTH_{number}\\"}}')
-    body = f'\\"auths\\":{{{",".join(auths)}}}'
+        auths.append(f'{host}:{{"auth":"$AUTH_{number}"}}')
+    body = f'"auths":{{{",".join(auths)}}}'
     if helpers:
-        body += f',\\"credHelpers\\":{{{",".join(helpers)}}}'
-    lines.append(f"printf '%s\\n' \"{{{body}}}\" > {path}")
+        body += f',"credHelpers":{{{",".join(helpers)}}}'
+    # The JSON text as one double-quoted word: $AUTH_<n> and the host variables expand.
+    lines.append(f"printf '%s\\n' {quote('{' + body + '}')} > {path}")
     return "\n".join(lines)

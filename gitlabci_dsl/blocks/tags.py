@@ -8,22 +8,16 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import Node, checked
-from .registry import VARIABLE
+from ..model._base import checked, fail
+from ._fields import BOOL, Block, texts
+from ._shell import VARIABLE, quote
+from .registry import tag_problem
 
 __all__ = ["TagStrategy"]
 
 
-def _custom(inst: TagStrategy, attr: object, value: Sequence[str]) -> None:
-    if isinstance(value, str):
-        raise ValidationError(
-            f"TagStrategy: custom={value!r} must be a list of tags, e.g. ['stable']"
-        )
-    object.__setattr__(inst, "custom", tuple(value))
-
-
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class TagStrategy(Node):
+class TagStrategy(Block):
     """The tags pushed for one build, decided when the job runs.
 
     * ``sha`` — the immutable commit tag (``$CI_COMMIT_SHA``; ``short=True`` for
@@ -38,12 +32,16 @@ class TagStrategy(Node):
     {SHA, v1.2.3}; on a feature branch, {SHA, branch slug}.
     """
 
-    sha: bool = True
-    short: bool = False
-    branch: bool = True
-    latest: bool = True
-    version: bool = True
-    custom: Sequence[str] = attrs.field(default=(), validator=_custom)
+    sha: bool = attrs.field(default=True, validator=BOOL)
+    short: bool = attrs.field(default=False, validator=BOOL)
+    branch: bool = attrs.field(default=True, validator=BOOL)
+    latest: bool = attrs.field(default=True, validator=BOOL)
+    version: bool = attrs.field(default=True, validator=BOOL)
+    custom: Sequence[str] = attrs.field(default=(), validator=texts("tags", tag_problem))
+
+    def _check(self) -> None:
+        if not self.sha and not self.custom:
+            fail(self, "custom", self.custom, "needs at least one custom tag with sha=False", "")
 
     @property
     def primary(self) -> str:
@@ -56,8 +54,10 @@ class TagStrategy(Node):
 
     def shell(self, variable: str = "TAGS") -> list[str]:
         """Shell lines that leave the space-separated tags to push in ``$variable``."""
+        if VARIABLE.fullmatch(f"${variable}") is None:
+            raise ValidationError(f"TagStrategy.shell: {variable!r} is not a shell variable name")
         first = [self.primary] + [t for t in self.custom if t != self.primary]
-        lines = [f'{variable}="{" ".join(first)}"']
+        lines = [f"{variable}={quote(' '.join(first))}"]
         if self.branch:
             lines.append(
                 f'if [ -n "{ci.COMMIT_BRANCH}" ]; then {variable}="${variable} {ci.COMMIT_REF_SLUG}"; fi'

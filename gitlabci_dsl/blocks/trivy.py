@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
-from ..errors import ValidationError
-from ..model._base import Node, checked
+from ..model._base import checked, fail, int_range, of
 from ..model.artifacts import Artifacts
 from ..model.cache import Cache
 from ..model.image import Image
-from ..model.job import Job, Stage
+from ..model.job import Job, Need, Stage
 from ..model.reports import Reports
 from ..model.rules import Rule
-from ._shell import command
-from .registry import ImageRef, Registry
+from ..model.values import Reference
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block, Problem, texts
+from ._shell import command, quote
+from .registry import ImageRef, Registry, image_reference
 
 __all__ = ["SEVERITIES", "TRIVY_IMAGE", "TrivyScan"]
 
@@ -39,33 +40,28 @@ _REPORT_FLAGS: dict[str, str] = {
 }
 
 
-def _severity(inst: TrivyScan, attr: object, value: Sequence[str]) -> None:
-    if isinstance(value, str) or not value:
-        raise ValidationError(
-            f"TrivyScan {inst.name!r}: severity must be a non-empty list such as ['CRITICAL', 'HIGH']"
-        )
-    bad = [s for s in value if s not in SEVERITIES]
-    if bad:
-        raise ValidationError(
-            f"TrivyScan {inst.name!r}: severity {bad!r} is not a Trivy severity; use "
-            f"{', '.join(SEVERITIES)}"
-        )
-    object.__setattr__(inst, "severity", tuple(value))
+def _among(allowed: Sequence[str], rule: str) -> Problem:
+    return lambda value: None if value in allowed else rule
 
 
-def _reports(inst: TrivyScan, attr: object, value: Sequence[str]) -> None:
-    if isinstance(value, str):
-        raise ValidationError(f"TrivyScan {inst.name!r}: reports must be a list, e.g. ['gitlab']")
-    bad = [r for r in value if r not in _REPORT_FILES]
-    if bad:
-        raise ValidationError(
-            f"TrivyScan {inst.name!r}: reports {bad!r} unknown; use 'gitlab', 'json' or 'sarif'"
-        )
-    object.__setattr__(inst, "reports", tuple(value))
+_SEVERITY = texts(
+    "Trivy severities",
+    _among(SEVERITIES, f"is not a Trivy severity; use {', '.join(SEVERITIES)}"),
+)
+_REPORTS = texts(
+    "report formats",
+    _among(tuple(_REPORT_FILES), "is not a report format; use 'gitlab', 'json' or 'sarif'"),
+)
+
+
+def _severity(inst: Any, attr: Any, value: Any) -> None:
+    _SEVERITY(inst, attr, value)
+    if not value:
+        fail(inst, "severity", value, "must name at least one severity, e.g. ['CRITICAL']", "")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class TrivyScan(Node):
+class TrivyScan(Block):
     """Scan an image with Trivy and fail the job on findings: ``TrivyScan(image=build.image_ref)``.
 
     Registry credentials reach Trivy as ``TRIVY_USERNAME``/``TRIVY_PASSWORD`` variables. By
@@ -75,36 +71,29 @@ class TrivyScan(Node):
     JSON or SARIF files, uploaded even when the scan fails.
     """
 
-    image: ImageRef | str
-    name: str = "container-scan"
-    stage: Stage | str | None = "scan"
-    registry: Registry = attrs.field(factory=Registry.gitlab)
+    image: ImageRef | str = attrs.field(validator=image_reference(nodes=True))
+    name: str = attrs.field(default="container-scan", validator=NAME)
+    stage: Stage | str | None = attrs.field(default="scan", validator=STAGE, metadata=NULLABLE)
+    registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
     severity: Sequence[str] = attrs.field(default=("CRITICAL", "HIGH"), validator=_severity)
-    exit_code: int = 1
-    ignore_unfixed: bool = False
-    reports: Sequence[ReportFormat] = attrs.field(default=("gitlab",), validator=_reports)
-    allow_failure: bool = False
-    scanner: str = TRIVY_IMAGE
-    rules: Sequence[Rule] | None = None
-    needs: Sequence[Job | str] | None = None
-
-    def _check(self) -> None:
-        ImageRef.parse(str(self.image))
-        ImageRef.parse(self.scanner)
-        if type(self.exit_code) is not int or not 0 <= self.exit_code <= 255:
-            raise ValidationError(
-                f"TrivyScan {self.name!r}: exit_code={self.exit_code!r} must be 0-255"
-            )
+    exit_code: int = attrs.field(
+        default=1, validator=[of(int, what="a whole number", anchor=""), int_range(0, 255, "")]
+    )
+    ignore_unfixed: bool = attrs.field(default=False, validator=BOOL)
+    reports: Sequence[ReportFormat] = attrs.field(default=("gitlab",), validator=_REPORTS)
+    allow_failure: bool = attrs.field(default=False, validator=BOOL)
+    scanner: str = attrs.field(default=TRIVY_IMAGE, validator=image_reference())
+    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     def job(self) -> Job:
         """The scan job."""
-        target = f'"{self.image}"'
+        target = quote(str(self.image))
         variables = {"TRIVY_CACHE_DIR": ".trivycache/", "TRIVY_NO_PROGRESS": "true"}
         script = []
         if self.registry.kind == "gar":
-            script.append(
-                f'export TRIVY_USERNAME=_json_key TRIVY_PASSWORD="$(cat "{self.registry.password}")"'
-            )
+            key_file = quote(self.registry.password or "")
+            script.append(f'export TRIVY_USERNAME=_json_key TRIVY_PASSWORD="$(cat {key_file})"')
         elif self.registry.kind != "ecr" and self.registry.user and self.registry.password:
             variables["TRIVY_USERNAME"] = self.registry.user
             variables["TRIVY_PASSWORD"] = self.registry.password

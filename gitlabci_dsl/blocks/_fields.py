@@ -1,0 +1,169 @@
+"""What every building block shares: the base class and the field validators of the blocks'
+common vocabulary (``name``, ``stage``, ``rules``, ``needs``, shell-safe text...).
+
+The validators are the model's (:mod:`gitlabci_dsl.model._base`), so a block's field is
+checked, frozen (lists become tuples, dicts read-only copies) and reported like a model field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..errors import ValidationError
+from ..model._base import Node, Validator, fail, nonempty_str, of, seq, type_name
+
+__all__ = [
+    "BOOL",
+    "CONTROL",
+    "NAME",
+    "NEEDS",
+    "NULLABLE",
+    "PARALLEL",
+    "REGISTRY",
+    "RULES",
+    "STAGE",
+    "TAGS",
+    "Block",
+    "Problem",
+    "closed",
+    "text",
+    "text_problem",
+    "texts",
+]
+
+
+class Block(Node):
+    """Base of every building block: a :class:`~gitlabci_dsl.model._base.Node` whose messages
+    name the block as ``DockerBuild 'build'`` (its class and ``name``), and whose fields with
+    a default refuse ``None`` unless marked :data:`NULLABLE`."""
+
+    __slots__ = ()
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            for name in _not_none(type(self)):
+                if getattr(self, name) is None:
+                    fail(
+                        self, name, None, f"must not be None; leave {name} out for the default", ""
+                    )
+            super().__attrs_post_init__()
+        except ValidationError as error:
+            raise _named(self, error) from None
+
+
+def _named(block: Block, error: ValidationError) -> ValidationError:
+    # The model's fail() names a node by its class; a block has a name of its own that tells
+    # two DockerBuilds of one pipeline apart.
+    cls = type(block).__name__
+    name = getattr(block, "name", None)
+    message = str(error)
+    if isinstance(name, str) and name and message.startswith(f"{cls}: "):
+        return ValidationError(f"{cls} {name!r}: {message[len(cls) + 2 :]}")
+    return error
+
+
+NULLABLE: dict[str, bool] = {"nullable": True}
+"""attrs ``metadata`` of a field that has a default and also takes None (``stage=None``: no
+stage of its own; ``rules=None``: no rules)."""
+
+_NOT_NONE: dict[type, tuple[str, ...]] = {}
+
+
+def _not_none(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` that have a default other than None and are not marked
+    :data:`NULLABLE` (fields without a default are always validated), once per class."""
+    found = _NOT_NONE.get(cls)
+    if found is None:
+        found = _NOT_NONE[cls] = tuple(
+            field.name
+            for field in attrs.fields(cls)
+            if field.default is not attrs.NOTHING
+            and field.default is not None
+            and not field.metadata.get("nullable")
+        )
+    return found
+
+
+# --- the shared vocabulary ------------------------------------------------------------------------
+
+NAME = nonempty_str("job-keywords")
+"""The job's name."""
+
+STAGE = of(str, nodes=("Stage",), what="a Stage or a stage name", anchor="stage")
+# What Job itself takes: blocks hand these to their job unchanged.
+RULES = seq(nodes=("Rule", "Reference"), what="Rule(...) objects", anchor="rules")
+NEEDS = seq(
+    str, nodes=("Job", "Need", "Reference"), what="Job objects, names or Need(...)", anchor="needs"
+)
+PARALLEL = of(nodes=("Parallel",), what="Parallel(matrix=[...])", anchor="parallel")
+BOOL = of(bool, what="True or False", anchor="")
+TAGS = of(nodes=("TagStrategy",), what="a TagStrategy(...)", anchor="")
+REGISTRY = of(
+    nodes=("Registry",),
+    what="a Registry such as Registry.gitlab() or Registry.basic(...)",
+    anchor="",
+)
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Control characters and line breaks: never in a value that goes into a shell line."""
+
+
+Problem = Callable[[str], str | None]
+"""What is wrong with one string value (a rule such as ``"must not be empty"``), or None."""
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be written into a shell line, or None."""
+    if not value:
+        return "must not be empty"
+    if CONTROL.search(value):
+        return "must not hold control characters or line breaks (it goes into a shell line)"
+    return None
+
+
+def text(what: str = "a non-empty string", anchor: str | None = "") -> Validator:
+    """Optional non-empty string without control characters or line breaks: a value written
+    into a shell line (``context``, ``dockerfile``, ``target``...)."""
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if not isinstance(value, str):
+            fail(inst, attr.name, value, f"must be {what}, not {type_name(value)}", anchor)
+        problem = text_problem(value)
+        if problem is not None:
+            fail(inst, attr.name, value, problem, anchor)
+
+    return check
+
+
+def texts(what: str, problem: Problem = text_problem, anchor: str | None = "") -> Validator:
+    """Optional list of strings (stored as a tuple), each checked by ``problem``."""
+    listed = seq(str, what=what, anchor=anchor)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if isinstance(value, str):
+            fail(inst, attr.name, value, f"must be a list of {what}, e.g. [{value!r}]", anchor)
+        listed(inst, attr, value)
+        for entry in getattr(inst, attr.name):
+            found = problem(entry)
+            if found is not None:
+                fail(inst, attr.name, value, f"has {entry!r}, which {found}", anchor)
+
+    return check
+
+
+def closed(*allowed: Any, anchor: str | None = "") -> Validator:
+    """Optional field holding one of ``allowed`` (strings or whole numbers): a set the tool
+    closes. The message lists them: ``must be 'min' or 'max'``."""
+    *first, last = (repr(a) for a in allowed)
+    shown = f"{', '.join(first)} or {last}" if first else last
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if type(value) in (str, int) and value in allowed:
+            return
+        fail(inst, attr.name, value, f"must be {shown}", anchor)
+
+    return check
