@@ -432,7 +432,8 @@ def import_(
     that block. Anything the typed model cannot say exactly is kept in 'extra' (unknown keys
     with a warning). The import runs the module it wrote and fails rather than return one
     whose YAML differs from the input. With -o, the module compiles to FILE: when FILE is not
-    where 'gitlabci-dsl compile' would write, the module sets 'output'. Exit 0 on success,
+    where 'gitlabci-dsl compile' would write, the module sets 'output'; a FILE outside the
+    project compiles to the module's own output in the project instead. Exit 0 on success,
     1 when the file cannot be imported, 2 on usage errors.
     """
     from .errors import GitlabCIDSLError
@@ -450,7 +451,10 @@ def import_(
                 _fail(f"{output}: the module's name must end in .py", code=2)
             if output.exists() and not force:
                 _fail(f"{output}: already exists; pass --force to overwrite it")
-            if output_path(output.resolve(), config) != file.resolve():
+            inside = file.resolve().is_relative_to(config.root)
+            # A file of the project compiles back to where it is; a file from elsewhere to
+            # the module's own output in this project: compile never writes outside it.
+            if inside and output_path(output.resolve(), config) != file.resolve():
                 compiles_to = source
         try:
             text = file.read_text(encoding="utf-8")

@@ -277,6 +277,25 @@ def test_cli_writes_the_module_and_never_overwrites(project: Path) -> None:
     assert runner.invoke(app, ["import", "missing.yml"]).exit_code == 2
 
 
+def test_import_from_outside_the_project_compiles_inside_it(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A file from elsewhere gives a module without `output`: the next compile writes the
+    project's own .gitlab-ci.yml and leaves the file outside the project alone."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "ci.yml"
+    original = "job:\n  script: [make]\n"
+    elsewhere.write_text(original, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", str(elsewhere), "-o", "pipelines/main.py"])
+    assert result.exit_code == 0, result.output
+    module = (project / "pipelines/main.py").read_text(encoding="utf-8")
+    assert "output =" not in module
+    compiled = runner.invoke(app, ["compile"])
+    assert compiled.exit_code == 0, compiled.output
+    assert (project / ".gitlab-ci.yml").is_file()
+    assert elsewhere.read_text(encoding="utf-8") == original
+
+
 def test_cli_bad_input_writes_nothing(project: Path) -> None:
     """A duplicate key: exit 1, the message with line and column, no module written."""
     (project / "ci.yml").write_text("job:\n  script: [a]\n  script: [b]\n", encoding="utf-8")
