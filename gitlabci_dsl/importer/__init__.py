@@ -19,7 +19,7 @@ from ..errors import GitlabCIDSLError
 from ..model.job import RESERVED_JOB_NAMES
 from ..model.values import Reference
 from .convert import Converter, UntypedError, same
-from .render import Call, Expr, Layout, py_str, statement
+from .render import Call, Expr, Layout, in_docstring, py_str, statement
 
 if TYPE_CHECKING:
     from ..model.job import Job
@@ -489,7 +489,7 @@ def _reference_names(value: Any) -> Iterator[str]:
 
 def _docstring(source: str) -> str:
     return (
-        f'"""Pipeline imported from {source} by gitlabci-dsl import.\n\n'
+        f'"""Pipeline imported from {in_docstring(source)} by gitlabci-dsl import.\n\n'
         'Edit this module, then run "gitlabci-dsl compile" to regenerate the YAML.\n"""'
     )
 

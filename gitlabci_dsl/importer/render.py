@@ -91,6 +91,13 @@ def py_str(text: str) -> str:
     return quote + "".join(_escape(ch, quote) for ch in text) + quote
 
 
+def in_docstring(text: str) -> str:
+    """``text`` as it can stand inside a triple-quoted docstring, whatever it holds: every
+    quote, backslash and unprintable character escaped, so it can never end the literal (a
+    file name is untrusted data, and the module it lands in is run)."""
+    return "".join(_escape(ch, '"') if ch != "'" else ch for ch in text)
+
+
 def _escape(ch: str, quote: str) -> str:
     if ch == "\\":
         return "\\\\"
