@@ -168,10 +168,42 @@ def output_path(path: Path, config: Config, module: types.ModuleType | None = No
             f"{display_path(path, config.root)}: module-level 'output' must be a path string such as "
             f"'.gitlab/ci/{path.stem}.yml', not {type(override).__name__}"
         )
-    chosen = override or config.outputs.get(path.stem)
+    configured = config.outputs.get(path.stem)
+    chosen = override or configured
     if chosen is None:
         chosen = MAIN_OUTPUT if path.stem == "main" else f"{OTHER_OUTPUTS}/{path.stem}.yml"
-    return (config.root / chosen).resolve()
+    where = (
+        f"{display_path(path, config.root)}: output = {chosen!r}"
+        if override
+        else f"pyproject.toml: [tool.gitlabci-dsl] outputs.{path.stem} = {chosen!r}"
+    )
+    return _writable(config.root, chosen, where)
+
+
+def _writable(root: Path, chosen: str, where: str) -> Path:
+    """The file ``chosen`` names in the project, if compile may write it: a YAML file inside
+    the project, not under ``.git/``, and not something other than a regular file. A pipeline
+    file comes from a module or a pyproject.toml that may not be the user's own work (a merge
+    request from a fork), so it must never reach outside the project or over its sources."""
+    from .gitlab.paths import resolve_in
+
+    fix = "choose a .yml file inside the project, such as '.gitlab/ci/NAME.yml'"
+    if Path(chosen).is_absolute():
+        absolute = Path(chosen).resolve()
+        if not absolute.is_relative_to(root):
+            raise LoadError(f"{where}: is outside the project; {fix}")
+        chosen = absolute.relative_to(root).as_posix()
+    target = resolve_in(root, chosen)
+    if target is None:
+        raise LoadError(f"{where}: leaves the project; {fix}")
+    relative = target.relative_to(root)
+    if relative.parts and relative.parts[0] == ".git":
+        raise LoadError(f"{where}: is inside .git/, git's own files; {fix}")
+    if target.suffix not in (".yml", ".yaml"):
+        raise LoadError(f"{where}: is not a YAML file (it could be a source file); {fix}")
+    if target.exists() and not target.is_file():
+        raise LoadError(f"{where}: exists and is not a regular file; {fix}")
+    return target
 
 
 @contextmanager

@@ -4,13 +4,17 @@ code, never hang or exhaust memory, never reach outside the project, and get one
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 import gitlabci_dsl
+from gitlabci_dsl.cli import app
 from gitlabci_dsl.errors import GitlabCIDSLError
 from gitlabci_dsl.importer import import_yaml
 
@@ -88,3 +92,59 @@ def test_import_renders_every_name_and_value_as_a_literal(
     assert docstring is not None
     assert docstring.startswith(f"Pipeline imported from {source} by gitlabci-dsl import.")
     _calls_only_ours(code)
+
+
+PIPELINE = (
+    'from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[Job("j", script=["x"])])\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [
+        ("../evil.yml", "leaves the project"),
+        ("sub/../../evil.yml", "leaves the project"),
+        ("/etc/evil.yml", "is outside the project"),
+        ("/dev/null", "is outside the project"),
+        (".git/config", "inside .git/"),
+        (".git/hooks/pre-commit.yml", "inside .git/"),
+        ("pyproject.toml", "is not a YAML file"),
+        ("pipelines/main.py", "is not a YAML file"),
+        ("link/ci.yml", "leaves the project"),
+        ("folder.yml", "is not a regular file"),
+    ],
+)
+def test_compile_writes_only_yaml_files_inside_the_project(
+    project: Path, output: str, why: str
+) -> None:
+    """A module's `output` or pyproject's `outputs` naming a path outside the project, in
+    .git/, over a source file or over a non-file: one error, exit 1, nothing written."""
+    outside = project.parent / f"{project.name}-outside"
+    outside.mkdir()
+    (project / "link").symlink_to(outside)
+    (project / "folder.yml").mkdir()
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text("[core]\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    for way in ("module", "pyproject"):
+        if way == "module":
+            module = PIPELINE + f"output = {output!r}\n"
+            pyproject = '[project]\nname = "demo"\n'
+        else:
+            module = PIPELINE
+            pyproject = f'[tool.gitlabci-dsl]\noutputs = {{main = "{output}"}}\n'
+        (project / "pipelines" / "main.py").write_text(module, encoding="utf-8")
+        (project / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+        before.update(
+            {
+                p: p.read_bytes()
+                for p in (project / "pipelines" / "main.py", project / "pyproject.toml")
+            }
+        )
+        result = CliRunner().invoke(app, ["compile"])
+        assert result.exit_code == 1, (way, result.output)
+        assert why in result.output
+        assert result.output.count("\n") == 1
+        after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+        assert after == before
+        assert list(outside.iterdir()) == []

@@ -11,18 +11,28 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["inside", "project_files", "read_text"]
+__all__ = ["inside", "project_files", "read_text", "resolve_in"]
 
 
-def inside(root: Path, relative: str) -> Path | None:
-    """The regular file ``relative`` names in the project at ``root``, or None when there is
-    none: a missing file, a path that leaves the project (``..``, a link outside), a folder, a
-    device or a FIFO. A leading ``/`` means the project root, as in GitLab."""
+def resolve_in(root: Path, relative: str) -> Path | None:
+    """The path ``relative`` names in the project at ``root``, links followed, or None when it
+    would leave the project (``..``, an absolute path elsewhere, a link outside). A leading
+    ``/`` means the project root, as in GitLab. The file need not exist."""
     if "\0" in relative:
         return None
     base = root.resolve()
     candidate = (base / relative.lstrip("/")).resolve()
     if candidate != base and base not in candidate.parents:
+        return None
+    return candidate
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """The regular file ``relative`` names in the project at ``root`` (see
+    :func:`resolve_in`), or None when there is none: a missing file, a path that leaves the
+    project, a folder, a device or a FIFO."""
+    candidate = resolve_in(root, relative)
+    if candidate is None:
         return None
     try:
         mode = candidate.stat().st_mode
