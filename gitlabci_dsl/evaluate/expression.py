@@ -15,8 +15,10 @@ Ported from the behaviour of GitLab's own implementation
 * ``=~`` matches the text (``""`` when undefined) against a regex, or against a variable whose
   value is ``/regex/flags``; a variable holding anything else is searched for the text as a
   plain substring (GitLab's fallback); ``=~ null`` is false, ``!~ null`` true;
-* regexes follow RE2 (GitLab's engine): lookarounds, backreferences, atomic groups and
-  possessive quantifiers are refused.
+* regexes are RE2's (GitLab's engine, through the ``google-re2`` binding): its syntax
+  (``\\pL``, ``\\Q…\\E``, ASCII ``\\d``/``\\w``, ``(?i)`` mid-pattern, the ``U`` flag) and its
+  linear time; what RE2 refuses (lookarounds, backreferences, atomic groups, possessive
+  quantifiers) is refused.
 """
 
 from __future__ import annotations
@@ -317,33 +319,16 @@ def _matches(text: Any, pattern: Any) -> bool | None:
     return False
 
 
-# What RE2 refuses and Python's re accepts (RE2 has no backtracking features).
-_NOT_RE2 = re.compile(r"\(\?[=!]|\(\?<[=!]|\(\?>|\(\?\(|\\[1-9]|\\k<|[*+?}]\+|\\[pP]\{?\w")
+def _compile(pattern: str, flags: str, text: str, column: int) -> Any:
+    """The RE2 regex GitLab builds from ``/pattern/flags`` (``UntrustedRegexp::RubySyntax``:
+    the flags become a ``(?flags)`` prefix; RE2 knows ``i``, ``m``, ``s`` and ``U``). RE2 runs
+    in time linear in the text and refuses what it cannot run so (backreferences, lookaround),
+    as GitLab then does."""
+    from ..gitlab.regex import compile_re2
 
-
-def _compile(pattern: str, flags: str, text: str, column: int) -> re.Pattern[str]:
-    source = pattern.replace("\\/", "/")
-    unsupported = _NOT_RE2.search(_strip_classes(source))
-    if unsupported:
+    compiled = compile_re2(f"(?{flags}){pattern}" if flags else pattern)
+    if isinstance(compiled, str):
         raise ExpressionError(
-            f"{unsupported.group(0)!r} is not supported by RE2, GitLab's regex engine", text, column
+            f"invalid regular expression for RE2, GitLab's regex engine ({compiled})", text, column
         )
-    if "U" in flags:
-        raise ExpressionError("the U (ungreedy) flag cannot be checked offline", text, column)
-    options = 0
-    if "i" in flags:
-        options |= re.I
-    if "m" in flags:
-        options |= re.M
-    if "s" in flags:
-        options |= re.S
-    source = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", source).replace("\\z", r"\Z")
-    try:
-        return re.compile(source, options)
-    except re.error as exc:
-        raise ExpressionError(f"invalid regular expression ({exc})", text, column) from None
-
-
-def _strip_classes(source: str) -> str:
-    """The pattern without escaped characters' effect inside [...] (so [?=] is not a lookahead)."""
-    return re.sub(r"\[(?:\\.|[^\]\\])*\]", "[]", source)
+    return compiled

@@ -10,7 +10,6 @@ a default) is left out of the validated data rather than guessed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .reader import Tagged
@@ -53,12 +52,14 @@ def interpolate(data: Any, inputs: dict[str, Any]) -> Any:
     """``$[[ inputs.NAME ]]`` replaced by the input's default (typed when it is the whole
     value); UNKNOWN where an input has no default."""
     if isinstance(data, str) and "$[[" in data:
-        whole = re.fullmatch(_INPUT, data.strip())
+        from .regex import linear  # the text is untrusted: _INPUT backtracks under re
+
+        whole = linear(_INPUT).fullmatch(data.strip())
         if whole:
             return inputs.get(whole.group(1), UNKNOWN)
         missing = False
 
-        def fill(match: re.Match[str]) -> str:
+        def fill(match: Any) -> str:
             nonlocal missing
             value = inputs.get(match.group(1), UNKNOWN)
             if value is UNKNOWN:
@@ -66,7 +67,7 @@ def interpolate(data: Any, inputs: dict[str, Any]) -> Any:
                 return ""
             return str(value).lower() if isinstance(value, bool) else str(value)
 
-        text = re.sub(_INPUT, fill, data)
+        text = linear(_INPUT).sub(fill, data)
         return UNKNOWN if missing else text
     if isinstance(data, Tagged):
         return Tagged(data.tag, [interpolate(v, inputs) for v in data])

@@ -7,7 +7,6 @@ Each rule is deliberately narrow: a finding should be worth fixing, not a guess.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,11 +18,12 @@ SCRIPTS = ("before_script", "script", "after_script")
 DEPRECATED_GLOBALS = ("image", "services", "cache", "before_script", "after_script")
 _SENSITIVE_VARIABLE = r"\$\{?[A-Za-z_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_]*\}?"
 
-# Each: (rule, compiled pattern, message). Compiled on first use.
+# Each: (rule, pattern, message). Compiled on first use, by RE2: script lines are untrusted
+# text, and these patterns (backtracking under Python's re) took seconds on a long line.
 _LINE_RULES: list[tuple[str, str, str]] = [
     (
         "secret-on-command-line",
-        r"\b(?:docker|podman|buildah|skopeo|nerdctl|helm|crane)\b[^|;&]*\blogin\b[^|;&]*\s(?:-p|--password)(?:=|\s+)(?!-)",
+        r"\b(?:docker|podman|buildah|skopeo|nerdctl|helm|crane)\b[^|;&]*\blogin\b[^|;&]*\s(?:-p|--password)(?:=|\s+)[^-\s]",
         "a registry password on the login command line shows in the process list and logs; "
         "pipe it to --password-stdin",
     ),
@@ -42,7 +42,7 @@ _LINE_RULES: list[tuple[str, str, str]] = [
     ),
     (
         "secret-echoed",
-        r"^\s*(?:echo|printf)\b(?:(?![|>]).)*" + _SENSITIVE_VARIABLE + r"(?:(?![|>]).)*$",
+        r"^\s*(?:echo|printf)\b[^|>\n]*" + _SENSITIVE_VARIABLE + r"[^|>\n]*$",
         "printing a secret writes it to the job log (masking misses altered values); pipe it "
         "to the command that needs it instead",
     ),
@@ -53,12 +53,14 @@ _LINE_RULES: list[tuple[str, str, str]] = [
         "verify a checksum, then run",
     ),
 ]
-_compiled: list[tuple[str, re.Pattern[str], str]] = []
+_compiled: list[tuple[str, Any, str]] = []
 
 
-def _line_rules() -> list[tuple[str, re.Pattern[str], str]]:
+def _line_rules() -> list[tuple[str, Any, str]]:
     if not _compiled:
-        _compiled.extend((rule, re.compile(p), message) for rule, p, message in _LINE_RULES)
+        from ..gitlab.regex import linear
+
+        _compiled.extend((rule, linear(p), message) for rule, p, message in _LINE_RULES)
     return _compiled
 
 
@@ -137,10 +139,10 @@ def _is_scan(job: dict[Any, Any]) -> bool:
         reports
     ):
         return True
-    return any(
-        re.search(r"\b(?:trivy|grype)\s+(?:image|fs|repo)\b", line)
-        for _, _, line, _, _ in _script_lines(job)
-    )
+    from ..gitlab.regex import linear
+
+    scanner = linear(r"\b(?:trivy|grype)\s+(?:image|fs|repo)\b")
+    return any(scanner.search(line) for _, _, line, _, _ in _script_lines(job))
 
 
 def _images(job: dict[Any, Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
