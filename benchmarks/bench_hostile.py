@@ -129,6 +129,10 @@ def cases() -> list[Case]:
             _outside_include,
         ),
         Case("FIFO .gitlab-ci.yml lint", {}, ["lint"], _fifo),
+        Case("FIFO named on the command line lint", {}, ["lint", ".gitlab-ci.yml"], _fifo),
+        Case("FIFO .gitlab-ci.yml explain", {}, ["explain"], _fifo),
+        Case("FIFO import", {}, ["import", ".gitlab-ci.yml"], _fifo),
+        Case("/dev/zero import", {}, ["import", "/dev/zero"]),
         Case("directory ci.yml lint", {}, ["lint", "."], _directory),
         Case("/dev/zero lint", {}, ["lint", "/dev/zero"]),
         Case(

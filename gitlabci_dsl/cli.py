@@ -256,12 +256,14 @@ def lint(
     files = _yaml_files(paths or (), config.root)
     if not files:
         _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
+    from .gitlab.paths import read_file
+
     findings = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"{display_path(file, config.root)}: cannot read: {exc}")
+            text = read_file(file, display_path(file, config.root))
+        except GitlabCIDSLError as exc:
+            _fail(str(exc))
         findings += lint_text(
             text, display_path(file, config.root), root=config.root, ignore=config.lint_ignore
         )
@@ -284,11 +286,25 @@ def _yaml_files(paths: "list[Path] | tuple[()]", root: Path) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = {*path.rglob("*.yml"), *path.rglob("*.yaml")}
-            files.extend(sorted(found))
+            files.extend(_yaml_in(path))
         else:
-            files.append(path)
+            files.append(path)  # named on the command line: read_file says if it is not one
     return [f.resolve() for f in files]
+
+
+def _yaml_in(folder: Path) -> list[Path]:
+    """The regular ``*.yml``/``*.yaml`` files under ``folder``, links and ``.git`` left out: a
+    link may lead out of the project, or to a FIFO or device; name it to lint it."""
+    import os
+
+    found = []
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != ".git" and not Path(parent, d).is_symlink()]
+        for name in names:
+            path = Path(parent, name)
+            if path.suffix in (".yml", ".yaml") and not path.is_symlink() and path.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def explain(
@@ -437,10 +453,11 @@ def import_(
     1 when the file cannot be imported, 2 on usage errors.
     """
     from .errors import GitlabCIDSLError
+    from .gitlab.paths import read_file
     from .importer import import_yaml
     from .project import display_path, find_root, load_config, output_path
 
-    if not file.is_file():
+    if not file.exists():
         _fail(f"no such file: {file}", code=2)
     try:
         config = load_config(find_root(Path.cwd()))
@@ -456,10 +473,7 @@ def import_(
             # the module's own output in this project: compile never writes outside it.
             if inside and output_path(output.resolve(), config) != file.resolve():
                 compiles_to = source
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"{source}: cannot read: {exc}")
+        text = read_file(file, source)
         imported = import_yaml(
             text, source=source, output=compiles_to, allow_duplicates=allow_duplicates
         )
@@ -530,6 +544,8 @@ def _plan(
     """The plan of ``target`` for explain and graph; usage errors exit 2."""
     from .errors import GitlabCIDSLError
     from .evaluate.pipeline import plan, preset
+    from .gitlab.expand import ConfigTooBigError
+    from .gitlab.paths import read_file
     from .gitlab.reader import YamlSyntaxError
     from .project import compile_module, display_path, find_root, load_config
 
@@ -552,14 +568,13 @@ def _plan(
         if path.suffix == ".py":
             text = compile_module(path.resolve(), config).text
         else:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                _fail(f"{shown}: cannot read: {exc}")
+            text = read_file(path, shown)
         try:
             return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
         except YamlSyntaxError as exc:
             _fail(exc.located(shown))
+        except ConfigTooBigError as exc:
+            _fail(f"{shown}: {exc}")
     except GitlabCIDSLError as exc:
         _fail(str(exc))
     raise AssertionError  # _fail exits

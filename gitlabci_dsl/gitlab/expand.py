@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import GitlabCIDSLError
 from .reader import Tagged
 
-__all__ = ["UNKNOWN", "gitlab_view", "input_defaults", "interpolate"]
+__all__ = ["UNKNOWN", "ConfigTooBigError", "gitlab_view", "input_defaults", "interpolate"]
 
 # Keys whose nested lists GitLab flattens (lists coming from anchors or !reference).
 FLATTENED = frozenset(
@@ -78,11 +79,20 @@ def interpolate(data: Any, inputs: dict[str, Any]) -> Any:
     return data
 
 
+class ConfigTooBigError(GitlabCIDSLError):
+    """The configuration grows past GitLab's size limit once ``!reference`` is resolved."""
+
+
 def gitlab_view(data: Any, config: dict[Any, Any] | None = None) -> Any:
     """``data`` with references resolved against ``config`` (default: ``data`` itself), nested
-    lists flattened where GitLab flattens them, UNKNOWN values and ``null`` job keys dropped."""
+    lists flattened where GitLab flattens them, UNKNOWN values and ``null`` job keys dropped.
+
+    Raises :class:`ConfigTooBigError` when references expand the data past
+    :data:`~gitlabci_dsl.gitlab.facts.MAX_YAML_SIZE_BYTES`: a few references to references
+    multiply (40 references, 5 levels deep, are 100 million copies).
+    """
     root = config if config is not None else data
-    view = _clean(_resolve(data, root, 0), None)
+    view = _clean(_Resolver(root).resolve(data, 0), None)
     if isinstance(view, dict):
         # `key: null` in a job (or `default`) drops a key inherited through `extends`.
         view = {
@@ -92,21 +102,65 @@ def gitlab_view(data: Any, config: dict[Any, Any] | None = None) -> Any:
     return view
 
 
-def _resolve(value: Any, root: Any, depth: int) -> Any:
-    if isinstance(value, Tagged) and value.tag == "!reference":
-        if depth >= MAX_REFERENCE_DEPTH:
-            return UNKNOWN
-        target = root
-        for part in value:
-            if not isinstance(target, dict) or part not in target:
-                return UNKNOWN
-            target = target[part]
-        return _resolve(target, root, depth + 1)
-    if isinstance(value, list):
-        return [_resolve(v, root, depth) for v in value]
-    if isinstance(value, dict):
-        return {k: _resolve(v, root, depth) for k, v in value.items()}
-    return value
+class _Resolver:
+    """``!reference`` resolved within GitLab's size limit.
+
+    Each node is resolved once per reference depth and the result shared wherever it is
+    used (nothing downstream changes the view), while its weight (as the reader weighs data:
+    copies counted) is added up: data that references multiply past the limit is refused at
+    once, without being expanded.
+    """
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.done: dict[tuple[int, int], tuple[Any, int]] = {}
+
+    def resolve(self, value: Any, depth: int) -> Any:
+        return self._resolve(value, depth)[0]
+
+    def _resolve(self, value: Any, depth: int) -> tuple[Any, int]:
+        if isinstance(value, Tagged) and value.tag == "!reference":
+            if depth >= MAX_REFERENCE_DEPTH:
+                return UNKNOWN, 0
+            target = self.root
+            for part in value:
+                if not isinstance(part, str) or not isinstance(target, dict) or part not in target:
+                    return UNKNOWN, 0
+                target = target[part]
+            return self._resolve(target, depth + 1)
+        if not isinstance(value, (list, dict)):
+            return value, 40 + (len(value) if isinstance(value, str) else 0)
+        key = (id(value), depth)
+        known = self.done.get(key)
+        if known is not None:
+            return known
+        weight = 40
+        result: Any
+        if isinstance(value, list):
+            result = []
+            for item in value:
+                resolved, size = self._resolve(item, depth)
+                result.append(resolved)
+                weight += size
+        else:
+            result = {}
+            for name, item in value.items():
+                resolved, size = self._resolve(item, depth)
+                result[name] = resolved
+                weight += size
+        self._check(weight)
+        self.done[key] = (result, weight)
+        return result, weight
+
+    @staticmethod
+    def _check(weight: int) -> None:
+        from .facts import MAX_YAML_SIZE_BYTES
+
+        if weight > MAX_YAML_SIZE_BYTES:
+            raise ConfigTooBigError(
+                f"the configuration is too big: !reference expands it past "
+                f"{MAX_YAML_SIZE_BYTES:,} bytes, GitLab's limit"
+            )
 
 
 def _clean(value: Any, key: Any) -> Any:

@@ -15,6 +15,8 @@ __all__ = [
     "MATRIX_LIMIT",
     "MAX_EXTENDS_DEPTH",
     "MAX_INCLUDES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_SIZE_BYTES",
     "REMOTE_SCHEMES",
 ]
 
@@ -54,3 +56,12 @@ MAX_INCLUDES: Final = 150
 REMOTE_SCHEMES: Final = ("http", "https", "ssh", "git")
 """URL schemes that make a string ``include:`` remote (``Gitlab::UrlSanitizer.valid?``); any
 other string is a local file, even ``httpd.yml``."""
+
+MAX_YAML_DEPTH: Final = 100
+"""Deepest nesting of mappings and lists GitLab parses (the ``max_yaml_depth`` setting)."""
+
+MAX_YAML_SIZE_BYTES: Final = 157_286_400
+"""Most a configuration may weigh once parsed, aliases expanded, its includes counted
+(``ci_max_total_yaml_size_bytes``, 150 MB by default; ``Gitlab::Utils::DeepSize``). GitLab
+also limits each file (``max_yaml_size_bytes``, 2 MB by default); instances set both, so only
+the total is held to here, with the weight estimated as 40 bytes per object plus its text."""

@@ -11,7 +11,9 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["inside", "project_files", "read_text", "resolve_in"]
+from ..errors import GitlabCIDSLError
+
+__all__ = ["UnreadableError", "inside", "project_files", "read_file", "read_text", "resolve_in"]
 
 
 def resolve_in(root: Path, relative: str) -> Path | None:
@@ -41,15 +43,58 @@ def inside(root: Path, relative: str) -> Path | None:
     return candidate if stat.S_ISREG(mode) else None
 
 
+class UnreadableError(GitlabCIDSLError):
+    """A file that cannot be read as a pipeline file; the message says why."""
+
+
+def read_file(path: Path, shown: str | None = None) -> str:
+    """The text of the pipeline file at ``path``, or :class:`UnreadableError` saying why not
+    (``shown`` names it in the message): only a regular file is read, never a FIFO (reading
+    one waits for ever), a device such as ``/dev/zero`` (endless) or a folder, and never more
+    than :data:`~gitlabci_dsl.gitlab.facts.MAX_YAML_SIZE_BYTES`."""
+    from .facts import MAX_YAML_SIZE_BYTES
+
+    name = shown if shown is not None else str(path)
+    try:
+        # Non-blocking, so that opening a FIFO does not wait for a writer; then fstat tells
+        # what was opened, with no race between looking and reading.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UnreadableError(f"{name}: cannot read: {exc.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(mode)
+                else (
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+                )
+            )
+            raise UnreadableError(f"{name}: is {kind}, not a file; nothing was read")
+        data = handle.read(MAX_YAML_SIZE_BYTES + 1)
+    if len(data) > MAX_YAML_SIZE_BYTES:
+        raise UnreadableError(
+            f"{name}: is larger than {MAX_YAML_SIZE_BYTES:,} bytes, GitLab's limit for a "
+            "configuration"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableError(f"{name}: is not UTF-8 text (byte {exc.start + 1})") from None
+
+
 def read_text(root: Path, relative: str) -> str | None:
-    """The text of the project file ``relative`` (see :func:`inside`); None when it is not a
-    readable UTF-8 regular file inside the project."""
+    """The text of the project file ``relative`` (see :func:`inside` and :func:`read_file`);
+    None when it is not a readable UTF-8 regular file inside the project."""
     path = inside(root, relative)
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_file(path)
+    except UnreadableError:
         return None
 
 

@@ -51,7 +51,7 @@ def lint_text(
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out.
     """
-    from ..gitlab.expand import gitlab_view, input_defaults, interpolate
+    from ..gitlab.expand import ConfigTooBigError, gitlab_view, input_defaults, interpolate
     from ..gitlab.facts import GLOBAL_KEYS
     from ..gitlab.reader import YamlSyntaxError, load
     from .semantics import check
@@ -83,7 +83,11 @@ def lint_text(
             )
         if schema:
             last = number == len(documents) - 1
-            data = gitlab_view(document.data) if last else document.data
+            try:
+                data = gitlab_view(document.data) if last else document.data
+            except ConfigTooBigError as exc:
+                findings.append(Finding("yaml-syntax", "error", str(exc), file, None, 1, 1))
+                return _filter(findings, text, ignore)
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
         findings += check(file, documents[-1], root, practice=practice)
