@@ -160,7 +160,7 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     except GitlabCIDSLError as exc:
         _fail(str(exc))
 
-    from .term import detail, info, paint
+    from .term import detail, info, paint, safe
 
     for target in targets:
         detail(
@@ -184,7 +184,7 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         for target, old in stale:
             state = "missing" if old is None else "stale"
             where = display_path(target.output, config.root)
-            stream.write(f"{paint(state + ':', 'yellow', stream)} {where}\n")
+            stream.write(f"{paint(state + ':', 'yellow', stream)} {safe(where)}\n")
         if check and stale:
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
@@ -344,6 +344,8 @@ def explain(
     """
     import json
 
+    from .term import safe
+
     if output_format not in ("text", "json"):
         _fail(f"--format {output_format!r}: use text or json", code=2)
     result = _plan(target, on, var, changed)
@@ -360,19 +362,18 @@ def explain(
         ]
         typer.echo(json.dumps({"pipeline": result.pipeline, "jobs": listed}, indent=2))
         return
-    typer.echo(f"{on}: {'pipeline created' if result.pipeline else 'no pipeline'}")
+    lines = [f"{on}: {'pipeline created' if result.pipeline else 'no pipeline'}"]
     for stage in result.stages:
         jobs = [j for j in result.jobs if j.stage == stage]
         if jobs:
-            typer.echo(f"stage {stage}:")
+            lines.append(f"stage {stage}:")
         for j in jobs:
             extra = " (may fail)" if j.allow_failure else ""
             needs = f", needs {', '.join(j.needs)}" if j.needs else ""
-            typer.echo(f"  {j.name}: {j.when}{extra}{needs}")
-            for image in j.pushes:
-                typer.echo(f"    pushes {image}")
-    for note in result.notes:
-        typer.echo(f"note: {note}")
+            lines.append(f"  {j.name}: {j.when}{extra}{needs}")
+            lines += [f"    pushes {image}" for image in j.pushes]
+    lines += [f"note: {note}" for note in result.notes]
+    typer.echo(safe("\n".join(lines)))
 
 
 def graph(
@@ -404,12 +405,13 @@ def graph(
     """Draw the stages and needs of a pipeline as a Mermaid flowchart or Graphviz DOT: all
     jobs, or with --on/--var only those GitLab would create."""
     from .evaluate.graph import dot, mermaid
+    from .term import safe
 
     if output_format not in ("mermaid", "dot"):
         _fail(f"--format {output_format!r}: use mermaid or dot", code=2)
     every = on is None and not var
     result = _plan(target, on or "branch:main", var, None, every_job=every)
-    typer.echo(mermaid(result) if output_format == "mermaid" else dot(result), nl=False)
+    typer.echo(safe(mermaid(result) if output_format == "mermaid" else dot(result)), nl=False)
 
 
 def import_(
@@ -479,10 +481,10 @@ def import_(
         )
     except GitlabCIDSLError as exc:
         _fail(str(exc))
-    from .term import detail, info, paint
+    from .term import detail, info, paint, safe
 
     for warning in imported.warnings:
-        sys.stderr.write(f"{paint('warning:', 'yellow', sys.stderr)} {warning}\n")
+        sys.stderr.write(f"{paint('warning:', 'yellow', sys.stderr)} {safe(warning)}\n")
     detail(
         f"{source}: {imported.code.count(chr(10))} lines of Python; the module compiles back "
         "to the same YAML"
@@ -490,8 +492,12 @@ def import_(
     if output is None:
         sys.stdout.write(imported.code)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(imported.code, encoding="utf-8")
+    from .project import Target, write_all
+
+    try:
+        write_all([Target(module=output, output=output.resolve(), text=imported.code)])
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
     info("written:", str(output))
 
 
@@ -506,7 +512,8 @@ def init() -> None:
     .gitlab-ci.yml is refused too: 'gitlabci-dsl import' starts from it. Exit 0 on success,
     1 when it refuses.
     """
-    from .project import display_path, find_root, load_config
+    from .errors import GitlabCIDSLError
+    from .project import Target, display_path, find_root, load_config, write_all
     from .scaffold import PRE_COMMIT_ENTRY, plan
     from .term import info
 
@@ -515,9 +522,13 @@ def init() -> None:
     chosen = plan(root, config.pipelines)
     if chosen.refusal is not None:
         _fail(chosen.refusal)
-    for path, text in chosen.write.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:
+        write_all(
+            [Target(module=path, output=path, text=text) for path, text in chosen.write.items()]
+        )
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
+    for path in chosen.write:
         info("written:", display_path(path, root))
     for path in chosen.kept:
         typer.echo(
@@ -599,12 +610,14 @@ def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
     import difflib
 
     from .project import display_path
+    from .term import safe
 
     for target, old in stale:
         name = display_path(target.output, root)
         new = target.text
         sys.stdout.writelines(
-            difflib.unified_diff(
+            safe(line)
+            for line in difflib.unified_diff(
                 (old or "").splitlines(keepends=True),
                 new.splitlines(keepends=True),
                 fromfile=f"a/{name}",
@@ -614,10 +627,10 @@ def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    from .term import paint
+    from .term import paint, safe
 
     label = paint("error:", "red", sys.stderr)
-    sys.stderr.write(f"{label} {message}".replace("\n", f"\n{label} ") + "\n")
+    sys.stderr.write(f"{label} {safe(message)}".replace("\n", f"\n{label} ") + "\n")
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ writing the generated files all-or-nothing.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -341,13 +342,19 @@ def current_text(path: Path) -> str | None:
 
 
 def write_all(targets: Sequence[Target]) -> None:
-    """Write every target or none: all temporary files first, then one rename each."""
+    """Write every target or none: all temporary files first, then one rename each.
+
+    A compile that was killed between the two leaves its temporary files behind; the next
+    write of the same file removes them. A failure to write (a full disk, a read-only folder)
+    is one :class:`LoadError`, and nothing is written.
+    """
     import tempfile
 
     staged: list[tuple[str, Path]] = []
     try:
         for target in targets:
             target.output.parent.mkdir(parents=True, exist_ok=True)
+            _remove_leftovers(target.output)
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{target.output.name}.", suffix=".tmp", dir=target.output.parent
             )
@@ -362,10 +369,27 @@ def write_all(targets: Sequence[Target]) -> None:
             os.chmod(tmp, mode)  # noqa: PTH101 - tmp is a str from mkstemp
         for tmp, final in staged:
             Path(tmp).replace(final)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else "the output folder"
+        raise LoadError(f"{where}: cannot write: {exc.strerror}; nothing was written") from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):  # noqa: PTH110 - tmp is a str from mkstemp
                 os.unlink(tmp)  # noqa: PTH108
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Delete the temporary files an interrupted write of ``output`` left: exactly the names
+    ``write_all`` gives them (``.NAME.XXXXXXXX.tmp``, as mkstemp makes them)."""
+    pattern = re.compile(rf"\.{re.escape(output.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    try:
+        entries = list(os.scandir(output.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)  # noqa: PTH108 - a path from scandir
 
 
 def _relative(path: Path, root: Path) -> Path | None:

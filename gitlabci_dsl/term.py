@@ -13,13 +13,26 @@ import re
 import sys
 from typing import TextIO
 
-__all__ = ["LEVEL", "color", "detail", "info", "paint", "paint_findings", "set_level"]
+__all__ = ["LEVEL", "color", "detail", "info", "paint", "paint_findings", "safe", "set_level"]
 
 # -1 quiet (errors and requested output only), 0 normal, 1 verbose.
 LEVEL = [0]
 
 _CODES = {"red": "31", "yellow": "33", "green": "32", "blue": "34", "bold": "1"}
 _SEVERITY = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts the
+# sequences that retitle a window, move the cursor or clear the screen), the line and
+# paragraph separators, and the bidirectional overrides that reorder what is shown.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape
+    (``\\x1b``): job names, keys and values come from files someone else may have written.
+    Newlines and tabs stay."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def set_level(quiet: bool, verbose: bool) -> None:
@@ -42,7 +55,9 @@ def paint(text: str, name: str, stream: TextIO) -> str:
 
 
 def paint_findings(text: str, stream: TextIO) -> str:
-    """Lint's human report with each finding's severity in its colour."""
+    """Lint's human report, made safe for a terminal, with each finding's severity in its
+    colour."""
+    text = safe(text)
     if not color(stream):
         return text
     return re.sub(
@@ -55,10 +70,10 @@ def paint_findings(text: str, stream: TextIO) -> str:
 def info(label: str, message: str, name: str = "green") -> None:
     """A progress line on standard output (``written: .gitlab-ci.yml``); ``--quiet`` drops it."""
     if LEVEL[0] >= 0:
-        sys.stdout.write(f"{paint(label, name, sys.stdout)} {message}\n")
+        sys.stdout.write(f"{paint(label, name, sys.stdout)} {safe(message)}\n")
 
 
 def detail(message: str) -> None:
     """A line only ``--verbose`` shows, on standard error so output stays clean."""
     if LEVEL[0] > 0:
-        sys.stderr.write(f"{paint('verbose:', 'blue', sys.stderr)} {message}\n")
+        sys.stderr.write(f"{paint('verbose:', 'blue', sys.stderr)} {safe(message)}\n")

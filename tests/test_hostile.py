@@ -4,6 +4,7 @@ code, never hang or exhaust memory, never reach outside the project, and get one
 from __future__ import annotations
 
 import ast
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import gitlabci_dsl
 from gitlabci_dsl.cli import app
 from gitlabci_dsl.errors import GitlabCIDSLError
 from gitlabci_dsl.importer import import_yaml
+from hostile_cases import Case, cases, run
 
 # Text as hostile as a file system or a YAML file allows: quotes, backslashes, newlines,
 # control and non-ASCII characters (not NUL or lone surrogates, which neither can hold).
@@ -148,3 +150,152 @@ def test_compile_writes_only_yaml_files_inside_the_project(
         after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
         assert after == before
         assert list(outside.iterdir()) == []
+
+
+# Keys GitLab gives a meaning to, so that fuzzed structures reach every resolver and rule.
+KEYWORDS = [
+    "stages", "variables", "default", "workflow", "include", "spec", "inputs",
+    "stage", "script", "before_script", "needs", "job", "optional", "rules", "if", "when",
+    "changes", "paths", "exists", "extends", "local", "remote", "template", "parallel",
+    "matrix", "only", "except", "refs", "image", "services", "name", "dependencies",
+    "trigger", "environment", "artifacts", "reports", "allow_failure", "inherit", "value",
+    "j", ".t", "default",
+]  # fmt: skip
+
+
+def _structures() -> st.SearchStrategy[Any]:
+    from gitlabci_dsl.gitlab.reader import Tagged
+
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 5),
+        st.sampled_from(["x", "$X", "$X =~ /a+/", "**/*", "a.yml", "../x.yml", "/etc/passwd"]),
+        st.text(max_size=8),
+    )
+    keys = st.one_of(st.sampled_from(KEYWORDS), st.text(max_size=6))
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(keys, inner, max_size=5),
+            st.builds(lambda items: Tagged("!reference", items), st.lists(inner, max_size=3)),
+        ),
+        max_leaves=30,
+    )
+
+
+def _pipelines() -> st.SearchStrategy[dict[str, Any]]:
+    """Top-level mappings whose values are mostly job-like mappings of GitLab keywords."""
+    values = _structures()
+    jobs = st.dictionaries(st.sampled_from(KEYWORDS), values, max_size=6)
+    return st.dictionaries(st.sampled_from(KEYWORDS), st.one_of(jobs, values), max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_pipelines())
+def test_every_reader_of_gitlab_data_takes_any_structure(data: dict[str, Any]) -> None:
+    """lint's checks, explain's plan and graph's take any shape of data: wrong types, lists
+    where mappings go, references to anything. They answer or raise gitlabci-dsl's error,
+    never a TypeError or a traceback."""
+    from gitlabci_dsl.evaluate.graph import dot, mermaid
+    from gitlabci_dsl.evaluate.pipeline import plan_data, preset
+    from gitlabci_dsl.gitlab.reader import Document
+    from gitlabci_dsl.lint import lint_documents
+
+    lint_documents([Document(data, {}, [])], ".gitlab-ci.yml")
+    for on, every_job in (("branch:main", False), ("mr", False), ("tag:v1", True)):
+        try:
+            result = plan_data(data, preset(on), every_job=every_job, changed=["a.yml"])
+        except GitlabCIDSLError:
+            continue
+        mermaid(result)
+        dot(result)
+
+
+def _wrong_values() -> list[Any]:
+    from gitlabci_dsl.gitlab.reader import Tagged
+
+    return [
+        5, -1, True, None, "x", "", [], [5], [[["x"]]], [None], {}, {"x": 5}, {5: "x"},
+        [{"job": 5}], [{"if": 5, "when": []}], Tagged("!reference", [[".a"], 5]),
+        Tagged("!reference", [".t", "script"]), 1.5,
+    ]  # fmt: skip
+
+
+JOB_KEYS = [k for k in KEYWORDS if k not in ("j", ".t")]
+
+
+@pytest.mark.parametrize("key", JOB_KEYS)
+def test_every_keyword_with_every_wrong_type(key: str) -> None:
+    """Each GitLab keyword, in a job and at the top level, holding each wrong type: lint and
+    explain answer (or raise gitlabci-dsl's error), never a TypeError or a traceback."""
+    from gitlabci_dsl.evaluate.graph import mermaid
+    from gitlabci_dsl.evaluate.pipeline import plan_data, preset
+    from gitlabci_dsl.gitlab.reader import Document
+    from gitlabci_dsl.lint import lint_documents
+
+    for value in _wrong_values():
+        for data in (
+            {"j": {"script": ["x"], key: value}, ".t": {"script": ["y"]}},
+            {key: value, "j": {"script": ["x"]}},
+            {"j": {"script": ["x"], "rules": [{key: value}]}},
+            {"j": {"script": ["x"], "only": {key: value}, "except": [value]}},
+            {"workflow": {"rules": [{key: value}]}, "j": {"script": ["x"], "only": value}},
+            {"include": [{key: value}], "j": {"needs": [{key: value}], "script": ["x"]}},
+        ):
+            lint_documents([Document(data, {}, [])], ".gitlab-ci.yml")
+            for on in ("branch:main", "mr", "schedule"):
+                with contextlib.suppress(GitlabCIDSLError):
+                    mermaid(plan_data(data, preset(on), changed=["a.yml"]))
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda case: case.name)
+def test_every_command_survives_hostile_input(case: Case) -> None:
+    """Each hostile file, run by the command in a fresh process limited to 1.5 GB of address
+    space and 60 s of CPU (resource limits, not timings): the exit code and message expected,
+    no traceback, no code run, nothing changed but what was asked for."""
+    outcome = run(case)
+    assert outcome.code == case.code, outcome.output[-2000:]
+    assert "Traceback" not in outcome.output
+    assert case.says in outcome.output
+    assert outcome.damage is None
+
+
+def test_lint_never_prints_a_value_that_may_be_a_secret() -> None:
+    """A rejected value under `variables:` or a key named like a secret is described, not
+    shown: lint's output goes to job logs and Code Quality reports."""
+    from gitlabci_dsl.lint import lint_text
+
+    text = (
+        "variables:\n  DB_PASSWORD: [hunter2]\n"
+        "job:\n  script: [x]\n  variables:\n    PLAIN: {value: [s3cr3t]}\n"
+        "  secrets:\n    API_TOKEN: [vault-value]\n"
+    )
+    report = "\n".join(f.human() for f in lint_text(text, ".gitlab-ci.yml"))
+    assert "a list of 1" in report
+    for secret in ("hunter2", "s3cr3t", "vault-value"):
+        assert secret not in report
+
+
+def test_explain_keeps_secret_variables_out_of_the_images_it_shows(project: Path) -> None:
+    """An image reference built from a variable named like a secret is shown with the
+    variable's name, not the value given with --var."""
+    from gitlabci_dsl.evaluate.images import pushed_images
+
+    job = {
+        "variables": {"IMAGE": "registry.example.com/$DEPLOY_TOKEN/app"},
+        "script": ['TAGS="$CI_COMMIT_SHA"'],
+    }
+    shown = pushed_images(job, {"DEPLOY_TOKEN": "glpat-123", "CI_COMMIT_SHA": "abc"})
+    assert shown == ("registry.example.com/$DEPLOY_TOKEN/app:abc",)
+
+
+def test_terminal_controls_are_shown_not_obeyed() -> None:
+    """ESC sequences, other C0/C1 controls, line separators and bidi overrides are written as
+    escapes; newlines and tabs stay."""
+    from gitlabci_dsl.term import safe
+
+    assert safe("a\x1b]0;x\x07b\x9bc\u202ed\u2028e\tf\ng") == (
+        "a\\x1b]0;x\\x07b\\x9bc\\u202ed\\u2028e\tf\ng"
+    )

@@ -23,8 +23,8 @@ _VARIABLE = re.compile(r"\$\{?(\w+)\}?")
 
 
 def pushed_images(job: Mapping[str, Any], variables: Mapping[str, str]) -> tuple[str, ...]:
-    """``repository:tag`` for each tag the job's tag lines give (variables left unknown stay
-    as ``$NAME``)."""
+    """``repository:tag`` for each tag the job's tag lines give (variables left unknown, and
+    those named like secrets, stay as ``$NAME``)."""
     own = job.get("variables") if isinstance(job.get("variables"), dict) else {}
     assert isinstance(own, dict)
     context = {**variables, **{str(k): str(v) for k, v in own.items() if isinstance(v, str)}}
@@ -54,4 +54,12 @@ def pushed_images(job: Mapping[str, Any], variables: Mapping[str, str]) -> tuple
 
 
 def _expand(text: str, variables: Mapping[str, str]) -> str:
-    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+    """``text`` with the variables known here filled in; one named like a secret stays
+    ``$NAME``: explain's output is often pasted into merge requests and logs."""
+    from ..gitlab.secrets import looks_secret
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group(0) if looks_secret(name) else variables.get(name, match.group(0))
+
+    return _VARIABLE.sub(value, text)

@@ -31,7 +31,7 @@ from ..gitlab.stages import stages_of
 from .expression import ExpressionError, evaluate
 from .images import pushed_images
 
-__all__ = ["Plan", "PlannedJob", "plan", "preset"]
+__all__ = ["Plan", "PlannedJob", "plan", "plan_data", "preset"]
 
 
 class PlannedJob(NamedTuple):
@@ -70,6 +70,19 @@ def plan(
     data = documents[-1].data if documents else {}
     if len(documents) > 1:
         data = interpolate(data, input_defaults(documents[0].data))
+    return plan_data(data, variables, changed=changed, root=root, every_job=every_job)
+
+
+def plan_data(
+    data: Any,
+    variables: Mapping[str, str],
+    *,
+    changed: Sequence[str] | None = None,
+    root: Path | None = None,
+    every_job: bool = False,
+) -> Plan:
+    """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
+    as a file someone else wrote may hold."""
     notes: list[str] = []
     files = _Files(root)
 
@@ -140,7 +153,8 @@ def plan(
 def _needs(job: dict[Any, Any], jobs: Mapping[str, dict[Any, Any]]) -> tuple[str, ...]:
     """The names of the jobs ``job`` needs in this pipeline, parallel jobs expanded."""
     names: list[str] = []
-    for need in job.get("needs") or []:
+    listed = job.get("needs")
+    for need in listed if isinstance(listed, list) else []:
         if isinstance(need, str):
             names += expand_need(need, jobs)
         elif isinstance(need, dict) and isinstance(need.get("job"), str):
@@ -305,11 +319,11 @@ def _policy(
     if not isinstance(value, dict):
         return default
     refs = value.get("refs")
-    if refs is not None and not any(_ref_matches(ref, variables) for ref in refs):
+    if refs is not None and not any(_ref_matches(ref, variables) for ref in _listed(refs)):
         return False
     expressions = value.get("variables")
     if expressions is not None and not any(
-        evaluate(e, variables) for e in expressions if isinstance(e, str)
+        _holds(e, variables) for e in _listed(expressions) if isinstance(e, str)
     ):
         return False
     changes = value.get("changes")
@@ -322,6 +336,19 @@ def _policy(
         return False
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list as it is; a lone value as a list of it (GitLab's schema wants lists here)."""
+    return value if isinstance(value, list) else [value]
+
+
+def _holds(expression: str, variables: Mapping[str, str]) -> bool:
+    """An ``only:variables`` expression; a malformed one holds for no pipeline."""
+    try:
+        return evaluate(expression, variables)
+    except ExpressionError:
+        return False
+
+
 def _ref_matches(ref: Any, variables: Mapping[str, str]) -> bool:
     if not isinstance(ref, str):
         return False
@@ -329,7 +356,7 @@ def _ref_matches(ref: Any, variables: Mapping[str, str]) -> bool:
         return bool(_SOURCES[ref](variables))
     name = variables.get("CI_COMMIT_REF_NAME", "")
     if len(ref) > 2 and ref.startswith("/") and ref.rstrip("imsU").endswith("/"):
-        return evaluate(f"$CI_COMMIT_REF_NAME =~ {ref}", {"CI_COMMIT_REF_NAME": name})
+        return _holds(f"$CI_COMMIT_REF_NAME =~ {ref}", {"CI_COMMIT_REF_NAME": name})
     return ref == name
 
 

@@ -61,19 +61,13 @@ def read_file(path: Path, shown: str | None = None) -> str:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UnreadableError(f"{name}: cannot read: {exc.strerror}") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a device"}
+        kind = next((k for test, k in kinds.items() if test(mode)), "not a regular file")
+        raise UnreadableError(f"{name}: is {kind}, not a file; nothing was read")
     with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = (
-                "a folder"
-                if stat.S_ISDIR(mode)
-                else "a FIFO"
-                if stat.S_ISFIFO(mode)
-                else (
-                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
-                )
-            )
-            raise UnreadableError(f"{name}: is {kind}, not a file; nothing was read")
         data = handle.read(MAX_YAML_SIZE_BYTES + 1)
     if len(data) > MAX_YAML_SIZE_BYTES:
         raise UnreadableError(

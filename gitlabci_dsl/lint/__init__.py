@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import RULES, Finding, Rule
 
-__all__ = ["RULES", "WHOLE_PIPELINE_RULES", "Finding", "Rule", "lint_text"]
+if TYPE_CHECKING:
+    from ..gitlab.reader import Document
+
+__all__ = ["RULES", "WHOLE_PIPELINE_RULES", "Finding", "Rule", "lint_documents", "lint_text"]
 
 # Checks that need every file of the pipeline: a file that others include (``Pipeline(
 # included=True)``) may use stages, jobs and templates that the including files define.
@@ -51,15 +54,31 @@ def lint_text(
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out.
     """
-    from ..gitlab.expand import ConfigTooBigError, gitlab_view, input_defaults, interpolate
-    from ..gitlab.facts import GLOBAL_KEYS
     from ..gitlab.reader import YamlSyntaxError, load
-    from .semantics import check
 
     try:
         documents = load(text)
     except YamlSyntaxError as exc:
         return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
+    findings = lint_documents(documents, file, root=root, schema=schema, practice=practice)
+    return _filter(findings, text, ignore)
+
+
+def lint_documents(
+    documents: list[Document],
+    file: str,
+    *,
+    root: Path | None = None,
+    schema: bool = True,
+    practice: bool = True,
+) -> list[Finding]:
+    """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
+    before suppression comments and the ignore list are applied."""
+    from ..gitlab.expand import ConfigTooBigError, gitlab_view, input_defaults, interpolate
+    from ..gitlab.facts import GLOBAL_KEYS
+    from .semantics import check
+
+    documents = list(documents)
     if len(documents) > 1:
         # A `spec:` header: the pipeline is checked with each input at its default.
         body = documents[-1]
@@ -87,11 +106,11 @@ def lint_text(
                 data = gitlab_view(document.data) if last else document.data
             except ConfigTooBigError as exc:
                 findings.append(Finding("yaml-syntax", "error", str(exc), file, None, 1, 1))
-                return _filter(findings, text, ignore)
+                return findings
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
         findings += check(file, documents[-1], root, practice=practice)
-    return _filter(findings, text, ignore)
+    return findings
 
 
 def _schema_findings(

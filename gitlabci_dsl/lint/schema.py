@@ -46,6 +46,10 @@ class SchemaError:
     def message(self) -> str:
         if self._value is _NO_VALUE:
             return self._rest
+        if _secret_path(self.path):
+            # Variables and keys named like secrets: say what the value is, never what it
+            # holds (lint's output goes to job logs and Code Quality reports).
+            return _kind(self._value) + self._rest
         return _show(self._value) + self._rest
 
     def __repr__(self) -> str:
@@ -108,6 +112,27 @@ def _same(a: Any, b: Any) -> bool:
 def _show(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _secret_path(path: tuple[str | int, ...]) -> bool:
+    """Whether the value at ``path`` may be a secret: a variable, or under a key named like a
+    secret."""
+    from ..gitlab.secrets import looks_secret
+
+    return any(
+        isinstance(part, str) and (part == "variables" or looks_secret(part)) for part in path
+    )
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without showing it: ``a string of 12 characters``, ``a list of 2``."""
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"a mapping of {len(value)} keys"
+    return "a boolean" if isinstance(value, bool) else "null" if value is None else "a number"
 
 
 class _Compiler:

@@ -151,7 +151,7 @@ def _check_references(ctx: _Context, config: dict[Any, Any], unresolved: bool) -
         if isinstance(value, Tagged) and value.tag == "!reference":
             target: Any = config
             for part in value:
-                if not isinstance(target, dict) or part not in target:
+                if not isinstance(part, str) or not isinstance(target, dict) or part not in target:
                     first = path[0] if path else None
                     job = first if isinstance(first, str) and first not in GLOBAL_KEYS else None
                     shown = ", ".join(str(p) for p in value)
