@@ -191,7 +191,10 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         if check:
             info(f"{len(targets)} file(s)", "up to date", "bold")
         return
-    write_all([target for target, _ in stale])
+    try:
+        write_all([target for target, _ in stale], leftovers_of=targets)
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
     changed = {id(t) for t, _ in stale}
     for target in targets:
         where = display_path(target.output, config.root)

@@ -341,20 +341,24 @@ def current_text(path: Path) -> str | None:
         return None
 
 
-def write_all(targets: Sequence[Target]) -> None:
+def write_all(targets: Sequence[Target], *, leftovers_of: Sequence[Target] = ()) -> None:
     """Write every target or none: all temporary files first, then one rename each.
 
-    A compile that was killed between the two leaves its temporary files behind; the next
-    write of the same file removes them. A failure to write (a full disk, a read-only folder)
-    is one :class:`LoadError`, and nothing is written.
+    A compile that was killed between the two leaves its temporary files behind; they are
+    removed for every target written and every one of ``leftovers_of`` (the files compile
+    found up to date). A failure to write (a full disk, a read-only folder) is one
+    :class:`LoadError`, and nothing is written.
     """
     import tempfile
 
+    for target in (*targets, *leftovers_of):
+        _remove_leftovers(target.output)
     staged: list[tuple[str, Path]] = []
+    current: Path | None = None
     try:
         for target in targets:
+            current = target.output
             target.output.parent.mkdir(parents=True, exist_ok=True)
-            _remove_leftovers(target.output)
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{target.output.name}.", suffix=".tmp", dir=target.output.parent
             )
@@ -368,10 +372,10 @@ def write_all(targets: Sequence[Target]) -> None:
                 mode = 0o644
             os.chmod(tmp, mode)  # noqa: PTH101 - tmp is a str from mkstemp
         for tmp, final in staged:
+            current = final
             Path(tmp).replace(final)
     except OSError as exc:
-        where = exc.filename if isinstance(exc.filename, str) else "the output folder"
-        raise LoadError(f"{where}: cannot write: {exc.strerror}; nothing was written") from None
+        raise LoadError(f"{current}: cannot write: {exc.strerror}; nothing was written") from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):  # noqa: PTH110 - tmp is a str from mkstemp

@@ -299,3 +299,45 @@ def test_terminal_controls_are_shown_not_obeyed() -> None:
     assert safe("a\x1b]0;x\x07b\x9bc\u202ed\u2028e\tf\ng") == (
         "a\\x1b]0;x\\x07b\\x9bc\\u202ed\\u2028e\tf\ng"
     )
+
+
+def test_compile_removes_what_an_interrupted_compile_left(project: Path) -> None:
+    """A compile killed between writing and renaming leaves `.NAME.XXXXXXXX.tmp`; the next
+    compile removes it, whether it writes the file or finds it up to date (and nothing
+    else)."""
+    (project / "pipelines" / "main.py").write_text(PIPELINE, encoding="utf-8")
+    for _ in range(2):  # the first compile writes .gitlab-ci.yml, the second finds it current
+        leftover = project / "..gitlab-ci.yml.k3j_9xq2.tmp"
+        leftover.write_text("half", encoding="utf-8")
+        unrelated = project / "..gitlab-ci.yml.notours.tmp"
+        unrelated.write_text("keep", encoding="utf-8")
+        assert CliRunner().invoke(app, ["compile"]).exit_code == 0
+        assert not leftover.exists()
+        assert unrelated.exists()
+
+
+def test_a_failed_write_is_one_error_and_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while compile writes: one error naming the file, exit 1, no file and no
+    temporary file left."""
+    import errno
+    import os
+
+    (project / "pipelines" / "main.py").write_text(PIPELINE, encoding="utf-8")
+    real = os.fdopen
+
+    def full(fd: int, *args: Any, **kwargs: Any) -> Any:
+        handle = real(fd, *args, **kwargs)
+        handle.close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", full)
+    result = CliRunner().invoke(app, ["compile"])
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert ".gitlab-ci.yml: cannot write: No space left on device; nothing was written" in (
+        result.output
+    )
+    assert sorted(p.name for p in project.iterdir()) == ["pipelines", "pyproject.toml"]
+    assert "Traceback" not in result.output
