@@ -121,8 +121,10 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     pipelines/NAME.py -> .gitlab/ci/NAME.yml (a module-level 'output' or
     [tool.gitlabci-dsl.outputs] overrides). Each module defines a module-level 'pipeline'.
 
-    The YAML is checked against GitLab's schema (unless --no-validate) and the checks GitLab
-    runs when it creates a pipeline. If any module fails, nothing is written. Exit 0 on
+    Pipeline modules are code: compile imports and runs them, with --check, --diff and
+    --stdout too. The YAML is checked against GitLab's schema (unless --no-validate) and the
+    checks GitLab runs when it creates a pipeline. Outputs must be .yml files inside the
+    project (not in .git/). If any module fails, nothing is written. Exit 0 on
     success, 1 when a pipeline is invalid, a file is stale (--check) or was written
     (--fail-on-write), 2 on usage errors.
     """
@@ -343,7 +345,8 @@ def explain(
 ) -> None:
     """Show which jobs GitLab would create, statically: workflow:rules, each job's rules (if,
     changes, exists, when, allow_failure) or only/except, for the variables of --on and --var.
-    The default branch is main unless --var CI_DEFAULT_BRANCH=...
+    The default branch is main unless --var CI_DEFAULT_BRANCH=... A YAML file is only read;
+    a pipeline module is code, and is run to compile it.
     """
     import json
 
@@ -406,7 +409,8 @@ def graph(
     output_format: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
 ) -> None:
     """Draw the stages and needs of a pipeline as a Mermaid flowchart or Graphviz DOT: all
-    jobs, or with --on/--var only those GitLab would create."""
+    jobs, or with --on/--var only those GitLab would create. A YAML file is only read; a
+    pipeline module is code, and is run to compile it."""
     from .evaluate.graph import dot, mermaid
     from .term import safe
 
