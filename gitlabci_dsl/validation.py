@@ -158,9 +158,12 @@ def validate(pipeline: Pipeline) -> None:
         )
     chain = _deep_extends(jobs)
     if chain:
+        shown = " -> ".join(chain)
+        if len(chain) > 8:  # a chain from a pasted file can be thousands of jobs long
+            shown = " -> ".join([*chain[:4], "...", *chain[-3:]]) + f" ({len(chain)} jobs)"
         add(
-            f"extends chain {' -> '.join(chain)} is circular or deeper than {MAX_EXTENDS_DEPTH} "
-            f"levels. See {DOCS}#extends"
+            f"extends chain {shown} is circular or deeper than {MAX_EXTENDS_DEPTH} levels. "
+            f"See {DOCS}#extends"
         )
     if problems:
         raise CompileError("\n".join(problems))

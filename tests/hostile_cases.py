@@ -64,6 +64,12 @@ def _extends_diamond(levels: int = 30) -> str:
     return "\n".join(lines) + f"\njob:\n  extends: .t{levels - 1}\n"
 
 
+def _extends_chain(length: int = 3000) -> str:
+    lines = [".t0:\n  script: [x]"]
+    lines += [f".t{i}:\n  extends: .t{i - 1}" for i in range(1, length)]
+    return "\n".join(lines) + f"\njob:\n  extends: .t{length - 1}\n"
+
+
 def _fifo(root: Path) -> None:
     os.mkfifo(root / ".gitlab-ci.yml")
 
@@ -98,6 +104,7 @@ A = "X=" + "a" * 40 + "b"
 def cases() -> list[Case]:
     """Every hostile input, with the exit code and the message it must end with."""
     bomb, fan, diamond = _alias_bomb(), _reference_fan_out(), _extends_diamond()
+    chain = _extends_chain()
     return [
         # Regexes of rules:if, matched by RE2 in linear time.
         Case("redos explain", {YAML: REDOS}, ["explain", "--var", A], 0, "no pipeline"),
@@ -113,6 +120,15 @@ def cases() -> list[Case]:
         Case("extends diamond lint", {YAML: diamond}, ["lint"], 0, ""),
         Case("extends diamond explain", {YAML: diamond}, ["explain"], 0, "job: on_success"),
         Case("extends diamond import", {"ci.yml": diamond}, ["import", "ci.yml"], 0, "extends"),
+        Case("3,000-long extends chain lint", {YAML: chain}, ["lint"], 1, "extends-too-deep"),
+        Case("3,000-long extends chain explain", {YAML: chain}, ["explain"], 0, "job:"),
+        Case(
+            "3,000-long extends chain import",
+            {"ci.yml": chain},
+            ["import", "ci.yml"],
+            0,
+            "(3001 jobs)",
+        ),
         # Lint rules over long script lines and values.
         Case("100 KB 'docker docker...' line lint", {YAML: LONG_DOCKER}, ["lint"], 0, ""),
         Case("100 KB 'curl curl...' line lint", {YAML: LONG_CURL}, ["lint"], 0, ""),

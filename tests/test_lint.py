@@ -63,6 +63,12 @@ FIXTURES: dict[str, tuple[str, str]] = {
         ".a:\n  extends: .b\n.b:\n  extends: .a\njob:\n  extends: .a\n  script: x\n",
         ".a:\n  extends: .b\n.b:\n  image: alpine:3.20\njob:\n  extends: .a\n  script: x\n",
     ),
+    "extends-too-deep": (
+        "".join(f".t{i}:\n  extends: .t{i + 1}\n" for i in range(12))
+        + ".t12:\n  image: alpine:3.20\njob:\n  extends: .t0\n  script: x\n",
+        "".join(f".t{i}:\n  extends: .t{i + 1}\n" for i in range(10))
+        + ".t10:\n  image: alpine:3.20\njob:\n  extends: .t0\n  script: x\n",
+    ),
     "reference-undefined": (
         ".setup:\n  script: [a]\njob:\n  script: !reference [.setup, before_script]\n",
         ".setup:\n  script: [a]\njob:\n  script: !reference [.setup, script]\n",

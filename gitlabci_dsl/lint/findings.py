@@ -111,6 +111,12 @@ _ALL = [
         "Break the cycle.",
     ),
     Rule(
+        "extends-too-deep",
+        "error",
+        "GitLab refuses an `extends` chain more than 11 levels deep (nesting too deep).",
+        "Extend fewer templates in a row: merge some of them, or list several in one `extends`.",
+    ),
+    Rule(
         "reference-undefined",
         "error",
         "GitLab refuses a `!reference` to a key that does not exist.",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..gitlab.extends import Extended, resolve_extends
-from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS, MATRIX_LIMIT
+from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS, MATRIX_LIMIT, MAX_EXTENDS_DEPTH
 from ..gitlab.includes import resolve
 from ..gitlab.parallel import matrix_size
 from ..gitlab.reader import Document, Tagged
@@ -129,6 +129,14 @@ def _report_extends(
             ctx.add(
                 "extends-cycle",
                 f"extends {problem.parent!r}, which extends it back ({' -> '.join(problem.chain)})",
+                problem.job,
+                problem.job,
+                "extends",
+            )
+        elif problem.kind == "depth":
+            ctx.add(
+                "extends-too-deep",
+                f"its extends chain is more than {MAX_EXTENDS_DEPTH} levels deep, GitLab's limit",
                 problem.job,
                 problem.job,
                 "extends",
