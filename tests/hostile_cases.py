@@ -58,9 +58,12 @@ def _reference_fan_out(levels: int = 6, width: int = 40) -> str:
     return "\n".join(lines) + f"\njob:\n  script: [!reference [.r{levels - 1}, script]]\n"
 
 
-def _extends_diamond(levels: int = 30) -> str:
+def _extends_diamond(levels: int = 11, width: int = 8) -> str:
+    """Each template extends the one below ``width`` times, as deep as GitLab allows: 8**11
+    merges when each parent is resolved again at each use."""
     lines = [".t0:\n  script: [x]\n  variables: {A: a}"]
-    lines += [f".t{i}:\n  extends: [.t{i - 1}, .t{i - 1}]" for i in range(1, levels)]
+    parents = lambda i: ", ".join([f".t{i - 1}"] * width)  # noqa: E731 - one line of data
+    lines += [f".t{i}:\n  extends: [{parents(i)}]" for i in range(1, levels)]
     return "\n".join(lines) + f"\njob:\n  extends: .t{levels - 1}\n"
 
 
