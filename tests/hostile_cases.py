@@ -62,8 +62,9 @@ def _extends_diamond(levels: int = 11, width: int = 8) -> str:
     """Each template extends the one below ``width`` times, as deep as GitLab allows: 8**11
     merges when each parent is resolved again at each use."""
     lines = [".t0:\n  script: [x]\n  variables: {A: a}"]
-    parents = lambda i: ", ".join([f".t{i - 1}"] * width)  # noqa: E731 - one line of data
-    lines += [f".t{i}:\n  extends: [{parents(i)}]" for i in range(1, levels)]
+    for i in range(1, levels):
+        parents = ", ".join([f".t{i - 1}"] * width)
+        lines.append(f".t{i}:\n  extends: [{parents}]")
     return "\n".join(lines) + f"\njob:\n  extends: .t{levels - 1}\n"
 
 
