@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from ..errors import GitlabCIDSLError
+from .facts import MAX_YAML_DEPTH, MAX_YAML_SIZE_BYTES
 
 __all__ = ["Document", "Duplicate", "Tagged", "YamlSyntaxError", "load"]
 
@@ -132,8 +133,6 @@ class _Builder:
         self.building: set[int] = set()  # nodes on the current path: an alias to one loops
 
     def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
-        from .facts import MAX_YAML_DEPTH
-
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         key = id(node)
         if key in self.building:
@@ -167,8 +166,6 @@ class _Builder:
     def _count(self, parent: yaml.Node, child: yaml.Node) -> None:
         """Add ``child``'s expanded weight and height to ``parent``'s; refuse a document that
         grows past GitLab's size limit."""
-        from .facts import MAX_YAML_SIZE_BYTES
-
         key, other = id(parent), id(child)
         if isinstance(child, yaml.ScalarNode):
             weight, height = _OBJECT_WEIGHT + len(child.value), 0
