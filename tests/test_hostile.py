@@ -341,3 +341,48 @@ def test_a_failed_write_is_one_error_and_writes_nothing(
     )
     assert sorted(p.name for p in project.iterdir()) == ["pipelines", "pyproject.toml"]
     assert "Traceback" not in result.output
+
+
+def _plain_structures() -> st.SearchStrategy[Any]:
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 5),
+        st.sampled_from(["x", "$X", "a.yml", "main", "on_success", "never"]),
+        st.text(max_size=6),
+    )
+    keys = st.one_of(st.sampled_from(KEYWORDS), st.text(max_size=6))
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.dictionaries(
+        st.sampled_from(KEYWORDS),
+        st.one_of(
+            st.dictionaries(st.sampled_from(KEYWORDS), _plain_structures(), max_size=5),
+            _plain_structures(),
+        ),
+        max_size=5,
+    )
+)
+def test_import_takes_any_structure(data: dict[str, Any]) -> None:
+    """import of any structure (wrong types, unknown keys, odd nesting) writes a module that
+    calls only gitlabci-dsl's names, or refuses with a message about the file; never a
+    traceback, and never a module that fails its own check (`default: 5` is kept in extra,
+    for GitLab's schema to refuse, as it did not before)."""
+    text = yaml.safe_dump(data, allow_unicode=True)
+    try:
+        code = import_yaml(text, source="fuzz.yml", allow_duplicates=True).code
+    except GitlabCIDSLError as exc:
+        refusal = str(exc)
+    else:
+        _calls_only_ours(code)
+        return
+    assert "a bug in gitlabci-dsl import" not in refusal

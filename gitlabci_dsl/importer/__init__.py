@@ -373,11 +373,18 @@ class _Module:
         """The typed value of a top-level keyword, or None to keep it as YAML in extra."""
         if value is None:
             return None
+        attribute, shape = self.convert.fields("Pipeline").by_key[key]
         try:
-            typed = self.convert.value(value, self.convert.fields("Pipeline").by_key[key][1])
+            typed = self.convert.value(value, shape)
         except UntypedError:
             return None
         if key in ("workflow", "default") and isinstance(typed, dict):
+            return None
+        from ..model.pipeline import Pipeline
+
+        try:  # a value of the wrong type (default: 5) is kept as YAML, for GitLab to refuse
+            Pipeline(**{attribute: typed})
+        except GitlabCIDSLError:
             return None
         return typed
 
