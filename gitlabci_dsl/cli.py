@@ -122,9 +122,10 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     [tool.gitlabci-dsl.outputs] overrides). Each module defines a module-level 'pipeline'.
 
     Pipeline modules are code: compile imports and runs them, with --check, --diff and
-    --stdout too. The YAML is checked against GitLab's schema (unless --no-validate) and the
-    checks GitLab runs when it creates a pipeline. Outputs must be .yml files inside the
-    project (not in .git/). If any module fails, nothing is written. Exit 0 on
+    --stdout too. YAML that would be written or printed is checked against GitLab's schema
+    (unless --no-validate) and the checks GitLab runs when it creates a pipeline; an output
+    equal to its file on disk was checked when it was written. Outputs must be .yml files
+    inside the project (not in .git/). If any module fails, nothing is written. Exit 0 on
     success, 1 when a pipeline is invalid, a file is stale (--check) or was written
     (--fail-on-write), 2 on usage errors.
     """
@@ -158,7 +159,11 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         if errors:
             _fail("\n".join(errors))
         _check_unique(targets, config.root)
-        check_output(targets, config.root, schema=not no_validate, ignore=config.lint_ignore)
+        current = {id(target): current_text(target.output) for target in targets}
+        # An output whose bytes equal the file on disk is what an earlier compile checked and
+        # wrote; only the text that would be written or printed is checked again.
+        fresh = [t for t in targets if stdout or current[id(t)] != t.text]
+        check_output(fresh, config.root, schema=not no_validate, ignore=config.lint_ignore)
     except GitlabCIDSLError as exc:
         _fail(str(exc))
 
@@ -176,7 +181,7 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         return
     stale: list[tuple[Target, str | None]] = []
     for target in targets:
-        old = current_text(target.output)
+        old = current[id(target)]
         if old != target.text:
             stale.append((target, old))
     if diff:

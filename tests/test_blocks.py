@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gitlabci_dsl import (
     BuildahBuild,
@@ -1374,3 +1376,11 @@ def test_subclassed_nested_blocks_stand_in_for_theirs() -> None:
     assert custom.job() == plain.job()
     scan = TrivyScan(image=ref(repository="app", tag="1"))
     assert scan.job() == TrivyScan(image="app:1").job()
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=20))
+def test_literal_words_are_shlex_quote_words(value: str) -> None:
+    """literal() writes the words shlex.quote writes (without importing shlex at start-up)."""
+    import shlex
+
+    assert literal(value) == shlex.quote(value)

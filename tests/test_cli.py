@@ -410,3 +410,22 @@ def test_an_included_module_compiles_without_the_whole_pipeline_checks(project: 
     code, out, err = run("compile")
     assert code == 0, err
     assert "written: .gitlab/ci/part.yml" in out
+
+
+def test_check_validates_what_would_be_written_not_what_is_current(project: Path) -> None:
+    """compile checks the YAML it would write or print; an output equal to its file on disk
+    (checked when it was written) is not checked again, which keeps --check fast."""
+    module = project / "pipelines" / "main.py"
+    module.write_text(
+        "from gitlabci_dsl import Job, Pipeline\n"
+        'pipeline = Pipeline(jobs=[Job("j", script=["x"], extra={"bogus": 1})])\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["compile"]).exit_code == 1  # GitLab's schema refuses `bogus`
+    assert not (project / ".gitlab-ci.yml").exists()
+    assert runner.invoke(app, ["compile", "--no-validate"]).exit_code == 0
+    assert runner.invoke(app, ["compile", "--check"]).exit_code == 0  # current: not re-checked
+    stdout = runner.invoke(app, ["compile", "--stdout"])
+    assert stdout.exit_code == 1  # printed: checked
+    assert "bogus" in stdout.output
