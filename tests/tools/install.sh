@@ -6,15 +6,12 @@
 #     root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# One command per line: under `set -e` a failure inside `a && b` does not stop the script.
-RSYNC=rsync=3.5.0+ds1-0+deb12u1  # the version install_e2e.sh pins (Debian 12)
-if ! command -v rsync >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$RSYNC" >&2
-  else
-    echo "rsync is missing (as root: apt-get install rsync)" >&2
-  fi
+# One command per line: under `set -e` a failure inside an AND list does not stop the script.
+# shellcheck source=tests/tools/apt.sh
+source tests/tools/apt.sh
+# Without rsync only the tests that run jobs fail, and say why: go on to gitlab-ci-local.
+if ! apt_install tests/tools/install.sh rsync "$RSYNC"; then
+  echo "rsync is missing: the tests that run jobs with gitlab-ci-local will fail" >&2
 fi
 GCL_VERSION=4.73.0
 installed=.tools/node_modules/gitlab-ci-local/package.json
