@@ -13,7 +13,6 @@ from typing import Any
 
 import attrs
 
-from ..errors import ValidationError
 from ..model._base import Node, Validator, fail, nonempty_str, of, seq, type_name
 
 __all__ = [
@@ -43,27 +42,14 @@ class Block(Node):
 
     __slots__ = ()
 
+    # Two DockerBuilds of one pipeline differ by name: messages say which (model._base.owner).
+    named_in_messages = True
+
     def __attrs_post_init__(self) -> None:
-        try:
-            for name in _not_none(type(self)):
-                if getattr(self, name) is None:
-                    fail(
-                        self, name, None, f"must not be None; leave {name} out for the default", ""
-                    )
-            super().__attrs_post_init__()
-        except ValidationError as error:
-            raise _named(self, error) from None
-
-
-def _named(block: Block, error: ValidationError) -> ValidationError:
-    # The model's fail() names a node by its class; a block has a name of its own that tells
-    # two DockerBuilds of one pipeline apart.
-    cls = type(block).__name__
-    name = getattr(block, "name", None)
-    message = str(error)
-    if isinstance(name, str) and name and message.startswith(f"{cls}: "):
-        return ValidationError(f"{cls} {name!r}: {message[len(cls) + 2 :]}")
-    return error
+        for name in _not_none(type(self)):
+            if getattr(self, name) is None:
+                fail(self, name, None, f"must not be None; leave {name} out for the default", "")
+        super().__attrs_post_init__()
 
 
 NULLABLE: dict[str, bool] = {"nullable": True}

@@ -70,6 +70,10 @@ class Node:
 
     __slots__ = ()
 
+    named_in_messages: ClassVar[bool] = False
+    """Whether messages name a node by its ``name`` too (``DockerBuild 'build'``); jobs and
+    stages are always named."""
+
     node_kind: ClassVar[str] = "Node"
     """Which gitlabci-dsl class this is (``"Job"``, ``"Rule"``...): set on each of ours,
     inherited by subclasses, so a subclass is handled as the class it extends."""
@@ -156,6 +160,8 @@ def owner(inst: object) -> str:
         return f"job {name!r}"
     if kind == "Stage" and isinstance(name, str):
         return f"stage {name!r}"
+    if getattr(inst, "named_in_messages", False) and isinstance(name, str) and name:
+        return f"{type(inst).__name__} {name!r}"
     return type(inst).__name__
 
 
