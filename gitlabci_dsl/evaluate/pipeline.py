@@ -26,6 +26,7 @@ from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
 from ..gitlab.parallel import expand_need, instances
+from ..gitlab.paths import ProjectFiles
 from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
 from .expression import ExpressionError, evaluate
@@ -84,7 +85,7 @@ def plan_data(
     """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
     as a file someone else wrote may hold."""
     notes: list[str] = []
-    files = _Files(root)
+    files = ProjectFiles(root) if root is not None else None
 
     def keep(include: Include) -> bool:
         rules = include.entry.get("rules")
@@ -93,7 +94,7 @@ def plan_data(
         rule = _first_rule(rules, variables, changed, files, notes)
         return rule is not None and rule.get("when") != "never"
 
-    included = resolve(data if isinstance(data, dict) else {}, root, keep=keep)
+    included = resolve(data if isinstance(data, dict) else {}, root, keep=keep, files=files)
     for include in included.unresolved:
         notes.append(f"include not resolved offline: {include.entry}")
     for _, location in included.missing:
@@ -131,15 +132,15 @@ def plan_data(
         stage = str(DEFAULT_STAGE if stage is None else stage)
         needs = _needs(job, resolved)
         for instance in instances(name, job):
+            here = {**context, **instance.variables}
             if every_job:
                 outcome: tuple[str, bool] | None = (str(job.get("when", "on_success")), False)
             else:
-                here = {**context, **instance.variables}
                 outcome = _job_outcome(job, here, changed, files, notes)
             if outcome is None:
                 continue
             when, allow_failure = outcome
-            pushes = pushed_images(job, {**context, **instance.variables})
+            pushes = pushed_images(job, here)
             planned.append(PlannedJob(instance.name, stage, when, allow_failure, needs, pushes))
     order = {stage: i for i, stage in enumerate(stages)}
     planned.sort(key=lambda j: order.get(j.stage, len(order)))
@@ -164,23 +165,6 @@ def _needs(job: dict[Any, Any], jobs: Mapping[str, dict[Any, Any]]) -> tuple[str
     return tuple(names)
 
 
-class _Files:
-    """The project's files, listed once, for ``rules:exists``."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root
-        self._listing: tuple[str, ...] | None = None
-
-    def listing(self) -> tuple[str, ...] | None:
-        if self.root is None:
-            return None
-        if self._listing is None:
-            from ..gitlab.paths import project_files
-
-            self._listing = project_files(self.root)
-        return self._listing
-
-
 def _variables(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -196,7 +180,7 @@ def _first_rule(
     rules: list[Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    files: _Files,
+    files: ProjectFiles | None,
     notes: list[str],
 ) -> dict[Any, Any] | None:
     for rule in rules:
@@ -209,7 +193,7 @@ def _rule_matches(
     rule: dict[Any, Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    files: _Files,
+    files: ProjectFiles | None,
     notes: list[str],
 ) -> bool:
     condition = rule.get("if")
@@ -228,10 +212,9 @@ def _rule_matches(
     exists = rule.get("exists")
     if exists is not None:
         paths = exists.get("paths") if isinstance(exists, dict) else exists
-        listing = files.listing()
-        if listing is None:
+        if files is None:
             return False
-        if not _glob_clause(exists_match, _globs(paths), listing, variables, notes):
+        if not _glob_clause(exists_match, _globs(paths), files.listing(), variables, notes):
             return False
     return True
 
@@ -260,7 +243,7 @@ def _job_outcome(
     job: dict[Any, Any],
     variables: Mapping[str, str],
     changed: Sequence[str] | None,
-    files: _Files,
+    files: ProjectFiles | None,
     notes: list[str],
 ) -> tuple[str, bool] | None:
     """(when, allow_failure) of a job that is created; None when it is not."""

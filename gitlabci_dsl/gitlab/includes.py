@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from .facts import MAX_INCLUDES, REMOTE_SCHEMES
 from .merge import deep_merge
+from .paths import ProjectFiles
 
 __all__ = ["Include", "Resolution", "entries", "resolve", "wildcard_match"]
 
@@ -108,13 +109,17 @@ def resolve(
     root: Path | None,
     *,
     keep: Callable[[Include], bool] | None = None,
+    files: ProjectFiles | None = None,
 ) -> Resolution:
     """``data`` (a file's top-level mapping) with its includes merged in, as GitLab merges them.
 
-    ``root`` is the project (no local file is read without it); ``keep`` decides whether an entry with ``rules:`` is included (default: every entry, since its rules
-    may hold in some pipeline).
+    ``root`` is the project (no local file is read without it); ``keep`` decides whether an
+    entry with ``rules:`` is included (default: every entry, since its rules may hold in some
+    pipeline); ``files`` is the project's listing when the caller has one to share.
     """
-    state = _State(root, keep)
+    if files is None and root is not None:
+        files = ProjectFiles(root)
+    state = _State(root, keep, files)
     config = state.merge(data, ())
     return Resolution(
         config,
@@ -126,14 +131,19 @@ def resolve(
 
 
 class _State:
-    def __init__(self, root: Path | None, keep: Callable[[Include], bool] | None) -> None:
+    def __init__(
+        self,
+        root: Path | None,
+        keep: Callable[[Include], bool] | None,
+        listing: ProjectFiles | None,
+    ) -> None:
         self.root = root
         self.keep = keep
+        self.listing = listing
         self.open = False
         self.missing: list[tuple[int, str]] = []
         self.unresolved: list[Include] = []
         self.files: list[str] = []
-        self._listing: tuple[str, ...] | None = None
 
     def merge(self, data: Mapping[Any, Any], chain: tuple[str, ...]) -> dict[Any, Any]:
         """``data`` over the merge of its includes (``chain``: the files including it)."""
@@ -180,15 +190,14 @@ class _State:
                 yield self.merge(body, (*chain, path))
 
     def _local_paths(self, location: str) -> list[str]:
-        from .paths import inside, project_files
+        from .paths import inside
 
         assert self.root is not None
         if "*" not in location:
             relative = location.lstrip("/")
             return [relative] if inside(self.root, relative) is not None else []
-        if self._listing is None:
-            self._listing = project_files(self.root)
-        return [p for p in self._listing if wildcard_match(location, p)]
+        assert self.listing is not None  # there is one whenever there is a root
+        return [p for p in self.listing.listing() if wildcard_match(location, p)]
 
     def _documents(self, text: str | None) -> list[Any] | None:
         from .reader import YamlSyntaxError, load

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from ..errors import GitlabCIDSLError
 
-__all__ = ["UnreadableError", "inside", "project_files", "read_file", "read_text", "resolve_in"]
+__all__ = [
+    "ProjectFiles",
+    "UnreadableError",
+    "inside",
+    "project_files",
+    "read_file",
+    "read_text",
+    "resolve_in",
+]
 
 
 def resolve_in(root: Path, relative: str) -> Path | None:
@@ -106,6 +114,22 @@ def project_files(root: Path) -> tuple[str, ...]:
             dirs[:] = sorted(d for d in dirs if d != ".git" and not Path(folder, d).is_symlink())
             listed += [Path(folder, name).relative_to(base).as_posix() for name in files]
     return tuple(sorted(p for p in set(listed) if inside(base, p) is not None))
+
+
+class ProjectFiles:
+    """The files of the project at ``root`` (:func:`project_files`), listed on first use and
+    kept: one listing per command, shared by wildcard includes and ``rules:exists``."""
+
+    __slots__ = ("_listing", "root")
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._listing: tuple[str, ...] | None = None
+
+    def listing(self) -> tuple[str, ...]:
+        if self._listing is None:
+            self._listing = project_files(self.root)
+        return self._listing
 
 
 def _git_files(base: Path) -> list[str] | None:
