@@ -68,10 +68,8 @@ def resolve_extends(jobs: Mapping[str, Mapping[Any, Any]]) -> Extended:
             if parent not in jobs:
                 incomplete.add(name)
                 problems.append(ExtendsProblem(name, "undefined", parent, (name,)))
-            elif levels.get(parent) is None or parent in incomplete:
+            elif levels.get(parent) is None:  # in a cycle, or too deep: reported there
                 incomplete.add(name)
-                if levels.get(parent) is not None:
-                    merged = deep_merge(merged, resolve(parent))
             else:
                 merged = deep_merge(merged, resolve(parent))
                 if parent in incomplete:
