@@ -289,15 +289,10 @@ def compile_module(path: Path, config: Config) -> Target:
 
     pipeline, module = load_pipeline(path, config)
     rel = display_path(path, config.root)
-    name = module_name(path, config.root)
-    if pipeline.source != name:
-        # Built by a factory in a helper module: the header names the module compiled, which
-        # is the one to edit and regenerate.
-        import attrs
-
-        pipeline = attrs.evolve(pipeline, source=name)
     try:
-        text = to_yaml(pipeline)
+        # The header names the module compiled, the one to edit and regenerate, even when a
+        # factory in a helper module built the pipeline.
+        text = to_yaml(pipeline, source=module_name(path, config.root))
     except GitlabCIDSLError as exc:
         lines = str(exc).splitlines() or [""]
         raise LoadError("\n".join(f"{rel}: {line}" for line in lines)) from None
@@ -315,6 +310,8 @@ def check_output(
     """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
     written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
     ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
+    if not targets:
+        return  # the usual ``compile --check``: every output is what was checked when written
     from .lint import WHOLE_PIPELINE_RULES, lint_text
 
     problems = []

@@ -335,22 +335,32 @@ def test_repository_pipelines_are_up_to_date() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_process_exit_status_and_output_survive_the_fast_exit(tmp_path: Path) -> None:
-    """The console entry point ends without interpreter teardown: exit statuses are still
-    0/1/2 and everything printed reaches the pipe, even a large --stdout."""
+def test_the_process_ends_as_any_python_process_does(tmp_path: Path) -> None:
+    """The console entry point keeps exit statuses 0/1/2 and everything printed (even a large
+    --stdout), and a pipeline module runs as anywhere else: with the garbage collector on, and
+    its ``atexit`` handlers (coverage, logging...) run when the command ends."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n', encoding="utf-8")
     (tmp_path / "pipelines").mkdir()
     jobs = ", ".join(f'Job("j{i}", script=["echo {i}"])' for i in range(2000))
     (tmp_path / "pipelines" / "main.py").write_text(
-        f"from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[{jobs}])\n",
+        "import atexit, gc, pathlib\n"
+        "from gitlabci_dsl import Job, Pipeline\n"
+        "state = f'collector on: {gc.isenabled()}'\n"
+        "atexit.register(pathlib.Path('atexit-ran').write_text, state)\n"
+        f"pipeline = Pipeline(jobs=[{jobs}])\n",
         encoding="utf-8",
     )
+    marker = tmp_path / "atexit-ran"
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        marker.unlink(missing_ok=True)
         command = [sys.executable, "-m", "gitlabci_dsl", *args]
-        return subprocess.run(
+        result = subprocess.run(
             command, cwd=tmp_path, env=_env(), capture_output=True, text=True, check=False
         )
+        if "--frobnicate" not in args:
+            assert marker.read_text(encoding="utf-8") == "collector on: True", args
+        return result
 
     result = cli("compile", "--stdout")
     assert result.returncode == 0

@@ -28,7 +28,7 @@ def test_readme_example_compiles_to_the_yaml_shown() -> None:
     source = blocks(README, "python")[0]
     module = types.ModuleType("pipelines.main")
     exec(compile(source, "pipelines/main.py", "exec"), module.__dict__)  # noqa: S102
-    assert to_yaml(module.pipeline) == blocks(README, "yaml")[0]
+    assert to_yaml(module.pipeline, source="pipelines.main") == blocks(README, "yaml")[0]
 
 
 def test_readme_blocks_example_compiles() -> None:

@@ -91,11 +91,24 @@ def test_header_is_one_comment_line_naming_tool_source_and_command() -> None:
     assert yaml.safe_load(text) == {"build": {"script": ["make"]}}
 
 
-def test_header_names_the_module_that_built_the_pipeline() -> None:
-    """Without source=..., the header names the module that constructed the Pipeline."""
+def test_header_names_the_module_given_and_never_the_caller() -> None:
+    """The header names ``to_yaml(source=...)``, else ``Pipeline.source``, else no module: equal
+    pipelines built in different modules are equal and give the same bytes."""
     pipeline = Pipeline(jobs=[Job("build", script=["make"])])
-    assert pipeline.source == __name__
-    assert __name__ in to_yaml(pipeline).split("\n", 1)[0]
+    assert pipeline.source is None
+    built_elsewhere: dict[str, object] = {"__name__": "somewhere.else"}
+    exec(  # noqa: S102 - a literal: a second module building the same pipeline
+        "from gitlabci_dsl import Job, Pipeline\n"
+        "p = Pipeline(jobs=[Job('build', script=['make'])])",
+        built_elsewhere,
+    )
+    assert built_elsewhere["p"] == pipeline
+    assert to_yaml(pipeline) == to_yaml(built_elsewhere["p"])  # type: ignore[arg-type]
+    assert to_yaml(pipeline).split("\n", 1)[0] + "\n" == header(None)
+    assert to_yaml(pipeline, source="pipelines.main").startswith(header("pipelines.main"))
+    named = Pipeline(jobs=pipeline.jobs, source="pipelines.x")
+    assert to_yaml(named).startswith(header("pipelines.x"))
+    assert to_yaml(named, source="pipelines.y").startswith(header("pipelines.y"))
 
 
 def test_header_without_source_still_says_how_to_regenerate() -> None:
@@ -506,3 +519,16 @@ def test_invalid_pipeline_raises_compile_error() -> None:
         to_yaml(Pipeline(jobs=[Job("build", image="alpine")]))
     assert isinstance(raised.value, GitlabCIDSLError)
     assert "build" in str(raised.value)
+
+
+def test_to_yaml_leaves_the_garbage_collector_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library call does not switch the caller's collector off, even for a while."""
+    import gc
+
+    def refuse() -> None:
+        raise AssertionError("to_yaml touched the garbage collector")
+
+    monkeypatch.setattr(gc, "disable", refuse)
+    monkeypatch.setattr(gc, "freeze", refuse)
+    pipeline = Pipeline(jobs=[Job(f"j{i}", script=["true"]) for i in range(500)])
+    assert to_yaml(pipeline).count("script:") == 500

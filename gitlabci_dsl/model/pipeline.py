@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -148,25 +147,6 @@ class Workflow(Node):
                     )
 
 
-def _caller_module() -> str | None:
-    """The module that constructed the Pipeline: the header of the generated file names it.
-
-    Frames of attrs' generated ``__init__`` and of gitlabci_dsl itself (factories) are skipped.
-    """
-    frame: Any = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_globals.get("__name__", "")
-        generated = frame.f_code.co_filename.startswith("<")
-        if not generated and name != "gitlabci_dsl" and not name.startswith("gitlabci_dsl."):
-            if name == "__main__":
-                spec = frame.f_globals.get("__spec__")
-                return getattr(spec, "name", None)
-            # Code run by exec() without a module name has none to give.
-            return str(name) if name and isinstance(name, str) else None
-        frame = frame.f_back
-    return None
-
-
 def _source(inst: Any, attr: Any, value: Any) -> None:
     # It is written into the header comment: a line break would end the comment.
     if value is not None and (
@@ -207,7 +187,8 @@ class Pipeline(Node):
     file that other pipeline files include (a ``.gitlab/ci/*.yml`` part): its stages, needs,
     ``extends`` and ``!reference`` may name what the including files define, so the checks that
     need the whole pipeline are left to them. ``source`` names the module in the generated
-    file's header; it defaults to the module that built the pipeline.
+    file's header; ``gitlabci-dsl compile`` gives the module it compiles, so it is only worth
+    setting for :func:`~gitlabci_dsl.to_yaml` calls of your own.
     See https://docs.gitlab.com/ci/yaml/
     """
 
@@ -265,10 +246,7 @@ class Pipeline(Node):
     included: bool = attrs.field(
         default=False, validator=of(bool, what="True or False", anchor="include")
     )
-    source: str | None = attrs.field(
-        default=attrs.Factory(_caller_module),
-        validator=_source,
-    )
+    source: str | None = attrs.field(default=None, validator=_source)
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
     @property
