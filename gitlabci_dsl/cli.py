@@ -7,7 +7,8 @@ Exit codes: 0 success; 1 a pipeline is invalid or (with ``--check``) a generated
 # No ``from __future__ import annotations`` here: typer reads the command signatures at every
 # start, and string annotations would make it eval() each one (measurably slower start-up).
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +18,6 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .evaluate.pipeline import Plan
-    from .project import Target
 
 
 def make_app(only: str | None = None) -> typer.Typer:
@@ -129,88 +129,48 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     success, 1 when a pipeline is invalid, a file is stale (--check) or was written
     (--fail-on-write), 2 on usage errors.
     """
-    from .errors import GitlabCIDSLError
-    from .project import (
-        check_output,
-        compile_module,
-        current_text,
-        discover,
-        display_path,
-        find_root,
-        load_config,
-        write_all,
-    )
-
-    missing = [str(path) for path in paths or () if not path.exists()]
-    if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}", code=2)
-    try:
-        config = load_config(find_root(Path.cwd()))
-        modules = discover(config, paths or ())
-        if not modules:
-            _fail(f"no pipeline modules found in {config.pipelines}/")
-        targets: list[Target] = []
-        errors: list[str] = []
-        for module in modules:
-            try:
-                targets.append(compile_module(module, config))
-            except GitlabCIDSLError as exc:
-                errors.append(str(exc))
-        if errors:
-            _fail("\n".join(errors))
-        _check_unique(targets, config.root)
-        current = {id(target): current_text(target.output) for target in targets}
-        # An output whose bytes equal the file on disk is what an earlier compile checked and
-        # wrote; only the text that would be written or printed is checked again.
-        fresh = [t for t in targets if stdout or current[id(t)] != t.text]
-        check_output(fresh, config.root, schema=not no_validate, ignore=config.lint_ignore)
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
-
+    from . import project
     from .term import detail, info, paint, safe
 
-    for target in targets:
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        made = project.build(config, paths or (), schema=not no_validate, printing=stdout)
+    for target in made.targets:
         detail(
-            f"{display_path(target.module, config.root)} -> "
-            f"{display_path(target.output, config.root)}: {target.text.count(chr(10))} lines"
+            f"{project.display_path(target.module, config.root)} -> "
+            f"{project.display_path(target.output, config.root)}: "
+            f"{target.text.count(chr(10))} lines"
             + ("" if no_validate else ", GitLab's schema and pipeline checks passed")
         )
     if stdout:
-        for target in targets:
+        for target in made.targets:
             sys.stdout.write(target.text)
         return
-    stale: list[tuple[Target, str | None]] = []
-    for target in targets:
-        old = current[id(target)]
-        if old != target.text:
-            stale.append((target, old))
     if diff:
-        _print_diff(stale, config.root)
+        sys.stdout.writelines(safe(line) for line in project.diff(made))
     if check or diff:
         stream = sys.stderr if check else sys.stdout
-        for target, old in stale:
+        for target, old in made.stale:
             state = "missing" if old is None else "stale"
-            where = display_path(target.output, config.root)
+            where = project.display_path(target.output, config.root)
             stream.write(f"{paint(state + ':', 'yellow', stream)} {safe(where)}\n")
-        if check and stale:
+        if check and made.stale:
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
         if check:
-            info(f"{len(targets)} file(s)", "up to date", "bold")
+            info(f"{len(made.targets)} file(s)", "up to date", "bold")
         return
-    try:
-        write_all([target for target, _ in stale], leftovers_of=targets)
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
-    changed = {id(t) for t, _ in stale}
-    for target in targets:
-        where = display_path(target.output, config.root)
+    with _errors():
+        project.write(made)
+    changed = {id(stale.target) for stale in made.stale}
+    for target in made.targets:
+        where = project.display_path(target.output, config.root)
         if id(target) in changed:
             info("written:", where)
         else:
             info("unchanged:", where, "bold")
-    if fail_on_write and stale:
-        typer.echo(f"{len(stale)} file(s) written: review and stage them", err=True)
+    if fail_on_write and made.stale:
+        typer.echo(f"{len(made.stale)} file(s) written: review and stage them", err=True)
         raise typer.Exit(1)
 
 
@@ -243,78 +203,40 @@ def lint(
     Exit 0 when there is no error (with --strict: no warning either), 1 otherwise, 2 on usage
     errors.
     """
-    from .errors import GitlabCIDSLError
+    from . import project
+    from .gitlab.paths import read_file
     from .lint import RULES, lint_text
     from .lint.report import render
-    from .project import display_path, find_root, load_config
+    from .term import detail, paint_findings
 
     if output_format not in ("human", "json", "codequality"):
         _fail(f"--format {output_format!r}: use human, json or codequality", code=2)
-    missing = [str(path) for path in paths or () if not path.exists()]
-    if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}", code=2)
-    try:
-        config = load_config(find_root(Path.cwd()))
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
-    unknown = sorted(set(config.lint_ignore) - set(RULES))
-    if unknown:
-        _fail(
-            f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
-            f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
-        )
-    files = _yaml_files(paths or (), config.root)
-    if not files:
-        _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
-    from .gitlab.paths import read_file
-
-    findings = []
-    for file in files:
-        try:
-            text = read_file(file, display_path(file, config.root))
-        except GitlabCIDSLError as exc:
-            _fail(str(exc))
-        findings += lint_text(
-            text, display_path(file, config.root), root=config.root, ignore=config.lint_ignore
-        )
-    from .term import detail, paint_findings
-
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        unknown = sorted(set(config.lint_ignore) - set(RULES))
+        if unknown:
+            _fail(
+                f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
+                f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
+            )
+        files = project.yaml_files(paths or (), config.root)
+        if not files:
+            _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
+        findings = []
+        for file in files:
+            shown = project.display_path(file, config.root)
+            findings += lint_text(
+                read_file(file, shown), shown, root=config.root, ignore=config.lint_ignore
+            )
     detail(
-        f"checked {len(files)} file(s): {', '.join(display_path(f, config.root) for f in files)}"
+        "checked "
+        f"{len(files)} file(s): {', '.join(project.display_path(f, config.root) for f in files)}"
     )
     report = render(findings, output_format, len(files))
     sys.stdout.write(paint_findings(report, sys.stdout) if output_format == "human" else report)
     failing = {"error", "warning"} if strict else {"error"}
     if any(f.severity in failing for f in findings):
         raise typer.Exit(1)
-
-
-def _yaml_files(paths: "list[Path] | tuple[()]", root: Path) -> list[Path]:
-    if not paths:
-        defaults = [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
-        return [p for p in defaults if p.is_file()]
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(_yaml_in(path))
-        else:
-            files.append(path)  # named on the command line: read_file says if it is not one
-    return [f.resolve() for f in files]
-
-
-def _yaml_in(folder: Path) -> list[Path]:
-    """The regular ``*.yml``/``*.yaml`` files under ``folder``, links and ``.git`` left out: a
-    link may lead out of the project, or to a FIFO or device; name it to lint it."""
-    import os
-
-    found = []
-    for parent, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if d != ".git" and not Path(parent, d).is_symlink()]
-        for name in names:
-            path = Path(parent, name)
-            if path.suffix in (".yml", ".yaml") and not path.is_symlink() and path.is_file():
-                found.append(path)
-    return sorted(found)
 
 
 def explain(
@@ -353,38 +275,13 @@ def explain(
     The default branch is main unless --var CI_DEFAULT_BRANCH=... A YAML file is only read;
     a pipeline module is code, and is run to compile it.
     """
-    import json
-
+    from .evaluate.report import as_json, as_text
     from .term import safe
 
     if output_format not in ("text", "json"):
         _fail(f"--format {output_format!r}: use text or json", code=2)
     result = _plan(target, on, var, changed)
-    if output_format == "json":
-        listed = [
-            {
-                "name": j.name,
-                "stage": j.stage,
-                "when": j.when,
-                "allow_failure": j.allow_failure,
-                "needs": list(j.needs),
-            }
-            for j in result.jobs
-        ]
-        typer.echo(json.dumps({"pipeline": result.pipeline, "jobs": listed}, indent=2))
-        return
-    lines = [f"{on}: {'pipeline created' if result.pipeline else 'no pipeline'}"]
-    for stage in result.stages:
-        jobs = [j for j in result.jobs if j.stage == stage]
-        if jobs:
-            lines.append(f"stage {stage}:")
-        for j in jobs:
-            extra = " (may fail)" if j.allow_failure else ""
-            needs = f", needs {', '.join(j.needs)}" if j.needs else ""
-            lines.append(f"  {j.name}: {j.when}{extra}{needs}")
-            lines += [f"    pushes {image}" for image in j.pushes]
-    lines += [f"note: {note}" for note in result.notes]
-    typer.echo(safe("\n".join(lines)))
+    typer.echo(as_json(result) if output_format == "json" else safe(as_text(result, on)))
 
 
 def graph(
@@ -466,50 +363,25 @@ def import_(
     project compiles to the module's own output in the project instead. Exit 0 on success,
     1 when the file cannot be imported, 2 on usage errors.
     """
-    from .errors import GitlabCIDSLError
-    from .gitlab.paths import read_file
-    from .importer import import_yaml
-    from .project import display_path, find_root, load_config, output_path
-
-    if not file.exists():
-        _fail(f"no such file: {file}", code=2)
-    try:
-        config = load_config(find_root(Path.cwd()))
-        source = display_path(file.resolve(), config.root)
-        compiles_to = None
-        if output is not None:
-            if output.suffix != ".py":
-                _fail(f"{output}: the module's name must end in .py", code=2)
-            if output.exists() and not force:
-                _fail(f"{output}: already exists; pass --force to overwrite it")
-            inside = file.resolve().is_relative_to(config.root)
-            # A file of the project compiles back to where it is; a file from elsewhere to
-            # the module's own output in this project: compile never writes outside it.
-            if inside and output_path(output.resolve(), config) != file.resolve():
-                compiles_to = source
-        text = read_file(file, source)
-        imported = import_yaml(
-            text, source=source, output=compiles_to, allow_duplicates=allow_duplicates
-        )
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
+    from . import project
     from .term import detail, info, paint, safe
 
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        imported, made = project.import_file(
+            config, file, output, force=force, allow_duplicates=allow_duplicates
+        )
     for warning in imported.warnings:
         sys.stderr.write(f"{paint('warning:', 'yellow', sys.stderr)} {safe(warning)}\n")
     detail(
-        f"{source}: {imported.code.count(chr(10))} lines of Python; the module compiles back "
-        "to the same YAML"
+        f"{project.display_path(file.resolve(), config.root)}: "
+        f"{imported.code.count(chr(10))} lines of Python; the module compiles back to the same YAML"
     )
-    if output is None:
+    if made is None:
         sys.stdout.write(imported.code)
         return
-    from .project import Target, write_all
-
-    try:
-        write_all([Target(module=output, output=output.resolve(), text=imported.code)])
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
+    with _errors():
+        project.write(made)
     info("written:", str(output))
 
 
@@ -524,27 +396,23 @@ def init() -> None:
     .gitlab-ci.yml is refused too: 'gitlabci-dsl import' starts from it. Exit 0 on success,
     1 when it refuses.
     """
-    from .errors import GitlabCIDSLError
-    from .project import Target, display_path, find_root, load_config, write_all
+    from . import project
     from .scaffold import PRE_COMMIT_ENTRY, plan
     from .term import info
 
-    config = load_config(find_root(Path.cwd()))
-    root = config.root
-    chosen = plan(root, config.pipelines)
-    if chosen.refusal is not None:
-        _fail(chosen.refusal)
-    try:
-        write_all(
-            [Target(module=path, output=path, text=text) for path, text in chosen.write.items()]
-        )
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        root = config.root
+        chosen = plan(root, config.pipelines)
+        if chosen.refusal is not None:
+            _fail(chosen.refusal)
+        made = [project.Target(module=p, output=p, text=text) for p, text in chosen.write.items()]
+        project.write(project.files(root, made))
     for path in chosen.write:
-        info("written:", display_path(path, root))
+        info("written:", project.display_path(path, root))
     for path in chosen.kept:
         typer.echo(
-            f"kept: {display_path(path, root)} exists; add this under its repos:\n"
+            f"kept: {project.display_path(path, root)} exists; add this under its repos:\n"
             f"{PRE_COMMIT_ENTRY}",
             err=True,
         )
@@ -565,12 +433,10 @@ def _plan(
     every_job: bool = False,
 ) -> "Plan":
     """The plan of ``target`` for explain and graph; usage errors exit 2."""
-    from .errors import GitlabCIDSLError
+    from . import project
     from .evaluate.pipeline import plan, preset
     from .gitlab.expand import ConfigTooBigError
-    from .gitlab.paths import read_file
     from .gitlab.reader import YamlSyntaxError
-    from .project import compile_module, display_path, find_root, load_config
 
     overrides = {}
     for item in var or []:
@@ -582,60 +448,29 @@ def _plan(
         variables = {**preset(on, overrides.get("CI_DEFAULT_BRANCH", "main")), **overrides}
     except ValueError as exc:
         _fail(str(exc), code=2)
-    try:
-        config = load_config(find_root(Path.cwd()))
-        path = target or config.root / ".gitlab-ci.yml"
-        if not path.exists():
-            _fail(f"no such file: {path}", code=2)
-        shown = display_path(path.resolve(), config.root)
-        if path.suffix == ".py":
-            text = compile_module(path.resolve(), config).text
-        else:
-            text = read_file(path, shown)
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        text, shown = project.pipeline_text(target or config.root / ".gitlab-ci.yml", config)
         try:
             return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
         except YamlSyntaxError as exc:
             _fail(exc.located(shown))
         except ConfigTooBigError as exc:
             _fail(f"{shown}: {exc}")
-    except GitlabCIDSLError as exc:
-        _fail(str(exc))
     raise AssertionError  # _fail exits
 
 
-def _check_unique(targets: "list[Target]", root: Path) -> None:
-    from .errors import LoadError
-    from .project import display_path
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print a gitlabci-dsl error and exit: 2 for a usage error, 1 for any other."""
+    from .errors import GitlabCIDSLError, UsageError
 
-    seen: dict[Path, Path] = {}
-    for target in targets:
-        output, module = target.output, target.module
-        if output in seen:
-            raise LoadError(
-                f"{display_path(module, root)} and {display_path(seen[output], root)} both write "
-                f"{display_path(output, root)}; set a different module-level 'output' in one of them"
-            )
-        seen[output] = module
-
-
-def _print_diff(stale: "list[tuple[Target, str | None]]", root: Path) -> None:
-    import difflib
-
-    from .project import display_path
-    from .term import safe
-
-    for target, old in stale:
-        name = display_path(target.output, root)
-        new = target.text
-        sys.stdout.writelines(
-            safe(line)
-            for line in difflib.unified_diff(
-                (old or "").splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                fromfile=f"a/{name}",
-                tofile=f"b/{name}",
-            )
-        )
+    try:
+        yield
+    except UsageError as exc:
+        _fail(str(exc), code=2)
+    except GitlabCIDSLError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -6,7 +6,7 @@ can tell a mistake in a pipeline from a bug in the tool.
 
 from __future__ import annotations
 
-__all__ = ["CompileError", "GitlabCIDSLError", "LoadError", "ValidationError"]
+__all__ = ["CompileError", "GitlabCIDSLError", "LoadError", "UsageError", "ValidationError"]
 
 
 class GitlabCIDSLError(Exception):
@@ -23,3 +23,8 @@ class CompileError(GitlabCIDSLError):
 
 class LoadError(GitlabCIDSLError):
     """A pipeline module could not be loaded (syntax error, exception, no ``pipeline``)."""
+
+
+class UsageError(GitlabCIDSLError):
+    """A command was asked for something it cannot do as asked (a file that does not exist,
+    an output that is not a module); the CLI exits 2 on it, as on an unknown option."""

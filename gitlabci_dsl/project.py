@@ -1,8 +1,16 @@
 """A repository using gitlabci-dsl: its configuration, pipeline modules and generated files.
 
-Everything with I/O besides the CLI's printing lives here: reading ``[tool.gitlabci-dsl]``,
-finding ``pipelines/*.py``, importing them with errors that point at the user's own line, and
-writing the generated files all-or-nothing.
+Every command's work besides parsing arguments and printing lives here: reading
+``[tool.gitlabci-dsl]``, finding ``pipelines/*.py`` and the YAML to lint, importing modules with
+errors that point at the user's own line, and the two steps every writing command shares:
+
+* **build** (:func:`build`): compile the modules (every error at once), refuse two modules
+  writing one file, compare each output with the file on disk, and check with GitLab's rules
+  every text that will be written or printed. The result is a :class:`Build`: its targets and
+  which of them are stale.
+* **apply**: :func:`write` (atomically, all or nothing), or report (``--check``) or
+  :func:`diff`. ``import`` and ``init`` make their :class:`Build` with :func:`files` and apply it
+  the same way; the pytest plugin uses :func:`build` too.
 """
 
 from __future__ import annotations
@@ -18,22 +26,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import CompileError, GitlabCIDSLError, LoadError
+from .errors import CompileError, GitlabCIDSLError, LoadError, UsageError
 
 if TYPE_CHECKING:
     from .model.pipeline import Pipeline
 
 __all__ = [
+    "Build",
     "Config",
+    "Stale",
     "Target",
+    "build",
     "check_output",
+    "check_unique",
     "compile_module",
+    "diff",
     "discover",
     "display_path",
+    "files",
     "find_root",
     "load_config",
     "load_pipeline",
+    "pipeline_text",
+    "write",
     "write_all",
+    "yaml_files",
 ]
 
 MAIN_OUTPUT = ".gitlab-ci.yml"
@@ -63,6 +80,21 @@ class Target(NamedTuple):
     output: Path
     text: str
     included: bool = False  # Pipeline(included=True): a part of a pipeline, not a whole one
+
+
+class Stale(NamedTuple):
+    """A target whose file differs from its text: ``old`` is the file's text, None if missing."""
+
+    target: Target
+    old: str | None
+
+
+class Build(NamedTuple):
+    """What a command would write: every target, and those whose file is stale or missing."""
+
+    root: Path
+    targets: tuple[Target, ...]
+    stale: tuple[Stale, ...]
 
 
 def find_root(start: Path) -> Path:
@@ -139,6 +171,9 @@ def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
 
     Modules whose name starts with ``_`` are helpers, never pipelines.
     """
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     found: list[Path] = []
     for path in paths or (config.root / config.pipelines,):
         if path.is_dir():
@@ -260,9 +295,7 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
             f"{rel}: defines no module-level 'pipeline'; end the module with "
             "'pipeline = Pipeline(stages=[...], jobs=[...])'"
         )
-    from .model.pipeline import Pipeline  # loaded already by any module that built one
-
-    if not isinstance(pipeline, Pipeline):
+    if getattr(pipeline, "node_kind", None) != "Pipeline":  # a subclass is a Pipeline too
         raise LoadError(
             f"{rel}: 'pipeline' is a {type(pipeline).__name__}, expected gitlabci_dsl.Pipeline"
         )
@@ -302,6 +335,175 @@ def compile_module(path: Path, config: Config) -> Target:
         text=text,
         included=pipeline.included,
     )
+
+
+def build(
+    config: Config,
+    paths: Sequence[Path] = (),
+    *,
+    schema: bool = True,
+    printing: bool = False,
+    checked: Sequence[Path] | None = None,
+) -> Build:
+    """Compile the pipeline modules ``paths`` name (default: the configured folder) into a
+    :class:`Build`, or raise one error listing every module that fails.
+
+    The text that will be written (a stale output) or printed (``printing``) is checked with
+    GitLab's schema (unless ``schema=False``) and GitLab's pipeline checks; an output equal to
+    its file on disk was checked when it was written. ``checked``: the modules whose text is
+    checked whatever the disk holds (the pytest plugin's).
+    """
+    modules = discover(config, paths)
+    if not modules:
+        raise LoadError(f"no pipeline modules found in {config.pipelines}/")
+    targets: list[Target] = []
+    errors: list[str] = []
+    for module in modules:
+        try:
+            targets.append(compile_module(module, config))
+        except GitlabCIDSLError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise LoadError("\n".join(errors))
+    check_unique(targets, config.root)
+    made = files(config.root, targets)
+    if printing:
+        fresh: Sequence[Target] = made.targets
+    elif checked is not None:
+        wanted = {path.resolve() for path in checked}
+        fresh = [t for t in made.targets if t.module in wanted]
+    else:
+        fresh = [s.target for s in made.stale]
+    check_output(fresh, config.root, schema=schema, ignore=config.lint_ignore)
+    return made
+
+
+def files(root: Path, targets: Sequence[Target]) -> Build:
+    """A :class:`Build` of ``targets`` as they are: which files on disk differ from them."""
+    stale = []
+    for target in targets:
+        old = current_text(target.output)
+        if old != target.text:
+            stale.append(Stale(target, old))
+    return Build(root, tuple(targets), tuple(stale))
+
+
+def check_unique(targets: Sequence[Target], root: Path) -> None:
+    """Refuse two modules that write the same file: one would silently overwrite the other."""
+    seen: dict[Path, Path] = {}
+    for target in targets:
+        output, module = target.output, target.module
+        if output in seen:
+            raise LoadError(
+                f"{display_path(module, root)} and {display_path(seen[output], root)} both write "
+                f"{display_path(output, root)}; set a different module-level 'output' in one of them"
+            )
+        seen[output] = module
+
+
+def write(made: Build) -> None:
+    """Write the stale files of ``made``, all or none (see :func:`write_all`)."""
+    write_all([s.target for s in made.stale], leftovers_of=made.targets)
+
+
+def diff(made: Build) -> Iterator[str]:
+    """A unified diff (``a/`` and ``b/`` paths from the root) of every stale file's change."""
+    import difflib
+
+    for target, old in made.stale:
+        name = display_path(target.output, made.root)
+        yield from difflib.unified_diff(
+            (old or "").splitlines(keepends=True),
+            target.text.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+
+
+def pipeline_text(path: Path, config: Config) -> tuple[str, str]:
+    """The GitLab CI YAML at ``path`` and how messages show it: a YAML file is read (never
+    run), a pipeline module (``.py``) is run and compiled first."""
+    from .gitlab.paths import read_file
+
+    if not path.exists():
+        raise UsageError(f"no such file: {path}")
+    shown = display_path(path.resolve(), config.root)
+    if path.suffix == ".py":
+        return compile_module(path.resolve(), config).text, shown
+    return read_file(path, shown), shown
+
+
+def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
+    """The files ``lint`` reads: ``paths`` (folders searched for ``*.yml``/``*.yaml``), or the
+    project's ``.gitlab-ci.yml`` and ``.gitlab/ci/*.yml``."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if not paths:
+        defaults = [root / MAIN_OUTPUT, *sorted((root / OTHER_OUTPUTS).glob("*.yml"))]
+        return [p for p in defaults if p.is_file()]
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(_yaml_in(path))
+        else:
+            found.append(path)  # named on the command line: read_file says if it is not one
+    return [f.resolve() for f in found]
+
+
+def _yaml_in(folder: Path) -> list[Path]:
+    """The regular ``*.yml``/``*.yaml`` files under ``folder``, links and ``.git`` left out: a
+    link may lead out of the project, or to a FIFO or device; name it to lint it."""
+    found = []
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != ".git" and not Path(parent, d).is_symlink()]
+        for name in names:
+            path = Path(parent, name)
+            if path.suffix in (".yml", ".yaml") and not path.is_symlink() and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def import_file(
+    config: Config,
+    file: Path,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    allow_duplicates: bool = False,
+) -> tuple[Any, Build | None]:
+    """``gitlabci-dsl import``: the :class:`~gitlabci_dsl.importer.Imported` module for the
+    YAML ``file``, and, with ``output``, the :class:`Build` that writes it there.
+
+    A file of the project compiles back to where it is (the module sets ``output`` when that is
+    not where compile would write); a file from elsewhere to the module's own output in this
+    project: compile never writes outside it.
+    """
+    from .gitlab.paths import read_file
+    from .importer import import_yaml
+
+    if not file.exists():
+        raise UsageError(f"no such file: {file}")
+    source = display_path(file.resolve(), config.root)
+    compiles_to = None
+    if output is not None:
+        if output.suffix != ".py":
+            raise UsageError(f"{output}: the module's name must end in .py")
+        if output.exists() and not force:
+            raise LoadError(f"{output}: already exists; pass --force to overwrite it")
+        inside = file.resolve().is_relative_to(config.root)
+        if inside and output_path(output.resolve(), config) != file.resolve():
+            compiles_to = source
+    imported = import_yaml(
+        read_file(file, source),
+        source=source,
+        output=compiles_to,
+        allow_duplicates=allow_duplicates,
+    )
+    if output is None:
+        return imported, None
+    target = Target(module=output, output=output.resolve(), text=imported.code)
+    return imported, files(config.root, [target])
 
 
 def check_output(

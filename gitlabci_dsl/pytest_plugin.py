@@ -13,8 +13,10 @@ Snapshot your own pipelines' exact compiled bytes, and check that they are clean
         assert_clean("pipelines/main.py")
 
 * ``gitlabci_compile(path)`` returns the text ``gitlabci-dsl compile`` writes for the module at
-  ``path`` (relative to the project root, the folder of ``pyproject.toml``), after the same
-  checks: GitLab's schema and the checks GitLab runs when it creates a pipeline.
+  ``path`` (relative to the project root, the folder of ``pyproject.toml``), built and checked
+  as compile does: with the project's other modules (two writing one file fail), GitLab's schema
+  and the checks GitLab runs when it creates a pipeline. A refusal fails the test with compile's
+  message.
 * ``gitlabci_snapshot`` is syrupy's ``snapshot`` writing one readable ``.yml`` file per test
   (``__snapshots__/<test module>/<test>.yml``); ``pytest --snapshot-update`` records it.
 * ``assert_clean(path_or_pipeline)`` fails with every finding of ``gitlabci-dsl lint`` that is
@@ -44,21 +46,38 @@ def _root(start: Path) -> Path:
 
 
 def compile_path(path: str | Path, root: Path) -> str:
-    """The checked text ``gitlabci-dsl compile`` writes for the module at ``path``."""
-    from .project import check_output, compile_module, load_config
+    """The checked text ``gitlabci-dsl compile`` writes for the module at ``path``.
 
-    config = load_config(root)
-    module = Path(path) if Path(path).is_absolute() else root / path
-    target = compile_module(module.resolve(), config)
-    check_output([target], config.root, ignore=config.lint_ignore)
-    return target.text
+    Built as compile builds it: with the project's other pipeline modules, so that two modules
+    writing the same file fail here as they fail there (only ``path``'s text is checked with
+    GitLab's rules; the others' outputs are compared, not checked).
+    """
+    from . import project
+
+    config = project.load_config(root)
+    module = (Path(path) if Path(path).is_absolute() else root / path).resolve()
+    folder = config.root / config.pipelines
+    modules = project.discover(config) if folder.is_dir() else []
+    if module not in modules:
+        modules.append(module)
+    made = project.build(config, modules, checked=[module])
+    return next(t.text for t in made.targets if t.module == module)
 
 
 @pytest.fixture
 def gitlabci_compile(request: pytest.FixtureRequest) -> Callable[[str | Path], str]:
     """``gitlabci_compile("pipelines/main.py")``: the exact text compile writes for it."""
+    from .errors import GitlabCIDSLError
+
     root = _root(Path(str(request.config.rootpath)))
-    return lambda path: compile_path(path, root)
+
+    def compiled(path: str | Path) -> str:
+        try:
+            return compile_path(path, root)
+        except GitlabCIDSLError as exc:  # compile's message, not gitlabci-dsl's traceback
+            pytest.fail(str(exc), pytrace=False)
+
+    return compiled
 
 
 @pytest.fixture

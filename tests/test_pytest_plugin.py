@@ -75,3 +75,28 @@ def test_compile_fixture_refuses_what_gitlab_refuses(
     result = pytester.runpytest_subprocess("-k", "test_main_pipeline and not clean")
     result.assert_outcomes(errors=0, failed=1)
     result.stdout.fnmatch_lines(["*stage 'nope' is not in the pipeline's stages*"])
+
+
+def test_compile_refuses_two_modules_writing_one_file_as_compile_does(
+    pytester: pytest.Pytester, user_project: Path
+) -> None:
+    """The fixture builds the module with the project's others: when another module writes
+    the same file, it fails with compile's message instead of passing a test of a file that
+    compile would refuse to write; a module outside the pipelines folder is built with them."""
+    other = PIPELINE + 'output = ".gitlab-ci.yml"\n'
+    (user_project / "extra.py").write_text(other, encoding="utf-8")
+    (user_project / "tests/test_ci.py").write_text(
+        "import pytest\n\n\n"
+        "def test_alone(gitlabci_compile):\n"
+        "    assert 'make' in gitlabci_compile('pipelines/main.py')\n\n\n"
+        "def test_with_another_writing_the_same_file(gitlabci_compile):\n"
+        "    with pytest.raises(pytest.fail.Exception, match=r'both write \\.gitlab-ci\\.yml'):\n"
+        "        gitlabci_compile('extra.py')\n",
+        encoding="utf-8",
+    )
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+    (user_project / "pipelines/other.py").write_text(other, encoding="utf-8")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*pipelines/other.py and pipelines/main.py both write*"])
+    assert "project.py" not in result.stdout.str()  # compile's message, not our traceback

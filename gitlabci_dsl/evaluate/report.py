@@ -1,0 +1,48 @@
+"""How ``explain`` shows a :class:`~gitlabci_dsl.evaluate.pipeline.Plan`: text for people, JSON
+for scripts. Both list the jobs stage by stage, in the order GitLab shows them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .pipeline import Plan
+
+__all__ = ["as_data", "as_json", "as_text"]
+
+
+def as_data(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data: ``{"pipeline": bool, "jobs": [{name, stage, when,
+    allow_failure, needs}, ...]}``."""
+    listed = [
+        {
+            "name": job.name,
+            "stage": job.stage,
+            "when": job.when,
+            "allow_failure": job.allow_failure,
+            "needs": list(job.needs),
+        }
+        for job in plan.jobs
+    ]
+    return {"pipeline": plan.pipeline, "jobs": listed}
+
+
+def as_json(plan: Plan) -> str:
+    return json.dumps(as_data(plan), indent=2)
+
+
+def as_text(plan: Plan, on: str) -> str:
+    """``branch:main: pipeline created``, then each stage's jobs (when, may fail, needs, the
+    images they push), then the notes on what could not be decided offline."""
+    lines = [f"{on}: {'pipeline created' if plan.pipeline else 'no pipeline'}"]
+    for stage in plan.stages:
+        jobs = [job for job in plan.jobs if job.stage == stage]
+        if jobs:
+            lines.append(f"stage {stage}:")
+        for job in jobs:
+            extra = " (may fail)" if job.allow_failure else ""
+            needs = f", needs {', '.join(job.needs)}" if job.needs else ""
+            lines.append(f"  {job.name}: {job.when}{extra}{needs}")
+            lines += [f"    pushes {image}" for image in job.pushes]
+    lines += [f"note: {note}" for note in plan.notes]
+    return "\n".join(lines)
