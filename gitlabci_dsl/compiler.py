@@ -93,9 +93,14 @@ def to_documents(pipeline: Pipeline) -> list[dict[str, Any]]:
 def to_dict(pipeline: Pipeline) -> dict[str, Any]:
     """Validate ``pipeline`` and return the body of its ``.gitlab-ci.yml`` as plain data.
 
-    Raises :class:`~gitlabci_dsl.errors.CompileError` naming every problem found across objects.
+    Raises :class:`~gitlabci_dsl.errors.CompileError` naming every problem found across objects
+    and every one GitLab's checks find in the data (:func:`gitlabci_dsl.validation.check_data`).
     """
-    return dict(iter_documents(pipeline)[-1])
+    from .validation import check_data
+
+    data = dict(iter_documents(pipeline)[-1])
+    check_data(data, included=pipeline.included)
+    return data
 
 
 def iter_documents(pipeline: Pipeline) -> list[Iterator[tuple[str, Any]]]:

@@ -325,7 +325,9 @@ def compile_module(path: Path, config: Config) -> Target:
     try:
         # The header names the module compiled, the one to edit and regenerate, even when a
         # factory in a helper module built the pipeline.
-        text = to_yaml(pipeline, source=module_name(path, config.root))
+        # GitLab's checks run on the text that will be written (check_output), where their
+        # findings have lines; an output equal to its file was checked when it was written.
+        text = to_yaml(pipeline, source=module_name(path, config.root), check=False)
     except GitlabCIDSLError as exc:
         lines = str(exc).splitlines() or [""]
         raise LoadError("\n".join(f"{rel}: {line}" for line in lines)) from None
@@ -514,7 +516,7 @@ def check_output(
     ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
     if not targets:
         return  # the usual ``compile --check``: every output is what was checked when written
-    from .lint import WHOLE_PIPELINE_RULES, lint_text
+    from .lint import RULES, WHOLE_PIPELINE_RULES, lint_text
 
     problems = []
     for target in targets:
@@ -528,7 +530,10 @@ def check_output(
         for finding in findings:
             if finding.severity == "error":
                 module = display_path(target.module, root)
-                problems.append(f"{module}: GitLab would refuse {finding.human()}")
+                fix = RULES[finding.rule].fix
+                problems.append(
+                    f"{module}: GitLab would refuse {finding.human()}; {fix[0].lower()}{fix[1:]}"
+                )
     if problems:
         raise CompileError("\n".join(problems))
 

@@ -208,7 +208,8 @@ BAD_MODULES = {
     ),
     "compile error": (
         "from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[Job('deploy', script=['x'], needs=['scan'])])\n",
-        "pipelines/main.py: job 'deploy': needs 'scan', which is not in this pipeline",
+        "pipelines/main.py: GitLab would refuse .gitlab-ci.yml:4:5: error[needs-undefined] "
+        "job 'deploy': needs 'scan', which is not a job; fix the name, or mark the need",
     ),
 }
 

@@ -43,6 +43,25 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  needs: [a]\n",
         "a:\n  script: x\n  needs: [b]\nb:\n  script: x\n",
     ),
+    "needs-limit": (
+        "".join(f"j{i}:\n  stage: build\n  script: x\n" for i in range(51))
+        + "last:\n  needs: ["
+        + ", ".join(f"j{i}" for i in range(51))
+        + "]\n  script: x\n",
+        "".join(f"j{i}:\n  stage: build\n  script: x\n" for i in range(50))
+        + "last:\n  needs: ["
+        + ", ".join(f"j{i}" for i in range(50))
+        + "]\n  script: x\n",
+    ),
+    "on-stop-undefined": (
+        "deploy:\n  script: x\n  environment: {name: prod, on_stop: stop-prod}\n",
+        "deploy:\n  script: x\n  environment: {name: prod, on_stop: stop-prod}\n"
+        "stop-prod:\n  script: x\n  when: manual\n  environment: {name: prod, action: stop}\n",
+    ),
+    "trigger-with-script": (
+        "child:\n  trigger: {include: child.yml}\n  script: [make]\n",
+        "child:\n  trigger: {include: child.yml}\n",
+    ),
     "needs-never": (
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [a]\n",
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [{job: a, optional: true}]\n",

@@ -29,14 +29,14 @@ def test_stage_not_in_pipeline() -> None:
     """A job in a stage the pipeline does not declare names the job, stage and fix."""
     job = Job("scan", stage=Stage("scan"), script=["trivy"])
     message = problems(Pipeline(stages=[build, test], jobs=[job]))
-    assert "job 'scan': stage 'scan' is not in the pipeline's stages (build, test)" in message
-    assert "Pipeline(stages=...)" in message
+    assert "job 'scan': stage 'scan' is not in stages (.pre, build, test, .post)" in message
+    assert "add the stage to `stages:`" in message
 
 
 def test_job_without_stage_is_in_test() -> None:
     """GitLab puts a job without stage in 'test': that stage must exist."""
     message = problems(Pipeline(stages=[build], jobs=[Job("j", script=["x"])]))
-    assert "stage 'test' is not in the pipeline's stages" in message
+    assert "stage 'test' is not in stages (.pre, build, .post)" in message
     assert to_dict(Pipeline(jobs=[Job("j", script=["x"])])) == {"j": {"script": ["x"]}}
 
 
@@ -71,7 +71,7 @@ def test_needs_job_not_in_pipeline() -> None:
 def test_needs_unknown_name() -> None:
     """A need on a misspelt name says so."""
     message = problems(Pipeline(jobs=[Job("a", script=["x"], needs=["bulid"])]))
-    assert "needs 'bulid', which is not in this pipeline; check the spelling" in message
+    assert "job 'a': needs 'bulid', which is not a job; fix the name" in message
 
 
 def test_optional_need_may_be_absent() -> None:
@@ -121,7 +121,7 @@ def test_need_on_later_stage() -> None:
     late = Job("late", stage=deploy, script=["x"])
     early = Job("early", stage=build, script=["y"], needs=[late])
     message = problems(Pipeline(stages=[build, test, deploy], jobs=[early, late]))
-    assert "job 'early': needs 'late', which is in a later stage ('deploy')" in message
+    assert "job 'early': needs 'late' of the later stage 'deploy'" in message
 
 
 def test_need_in_same_stage_is_fine() -> None:
@@ -157,8 +157,8 @@ def test_dependencies_not_in_pipeline_and_later_stage() -> None:
     late = Job("late", stage=deploy, script=["x"])
     job = Job("j", stage=build, script=["y"], dependencies=[late, "ghost"])
     message = problems(Pipeline(stages=[build, deploy], jobs=[job, late]))
-    assert "dependencies 'late' is in a later stage" in message
-    assert "dependencies 'ghost', which is not in this pipeline" in message
+    assert "depends on 'late', which is not in an earlier stage" in message
+    assert "depends on 'ghost', which is not a job" in message
 
 
 def test_empty_needs_and_dependencies_are_kept() -> None:
@@ -171,16 +171,16 @@ def test_hidden_job_cannot_be_needed() -> None:
     """Templates never run, so needing one is a mistake."""
     template = Job(".t", script=["x"])
     message = problems(Pipeline(jobs=[template, Job("j", script=["y"], needs=[template])]))
-    assert "needs '.t' is a hidden template" in message
+    assert "needs '.t', which is not a job" in message
 
 
 def test_extends_missing_and_cycle() -> None:
     """extends must name a job or template of the pipeline and must not loop."""
     message = problems(Pipeline(jobs=[Job("j", extends=".missing")]))
-    assert "extends '.missing', which is not in this pipeline" in message
+    assert "extends '.missing', which does not exist" in message
     a = Job(".a", extends=".b")
     b = Job(".b", extends=".a")
-    assert "extends chain .a -> .b -> .a is circular" in problems(Pipeline(jobs=[a, b]))
+    assert "extends it back (.a -> .b -> .a)" in problems(Pipeline(jobs=[a, b]))
 
 
 def test_extends_depth_limit() -> None:
@@ -188,7 +188,7 @@ def test_extends_depth_limit() -> None:
     chain = [Job(".t0", script=["x"])]
     for i in range(1, 13):
         chain.append(Job(f".t{i}", extends=chain[-1]))
-    assert "deeper than 11 levels" in problems(Pipeline(jobs=chain))
+    assert "more than 11 levels deep" in problems(Pipeline(jobs=chain))
     to_dict(Pipeline(jobs=chain[:12]))
 
 
@@ -204,13 +204,13 @@ def test_job_without_script() -> None:
 def test_on_stop_must_exist() -> None:
     """environment:on_stop names a job of the pipeline."""
     job = Job("deploy", script=["x"], environment=Environment("prod", on_stop="stop-prod"))
-    assert "environment.on_stop 'stop-prod'" in problems(Pipeline(jobs=[job]))
+    assert "environment:on_stop names 'stop-prod', which is not a job" in problems(Pipeline(jobs=[job]))
 
 
 def test_rule_needs_must_exist() -> None:
     """rules:needs names jobs of the pipeline."""
     job = Job("j", script=["x"], rules=[Rule(if_="$A", needs=["ghost"])])
-    assert "rules.needs 'ghost'" in problems(Pipeline(jobs=[job]))
+    assert "rules:needs 'ghost', which is not a job" in problems(Pipeline(jobs=[job]))
 
 
 def test_all_problems_are_reported_together() -> None:
@@ -243,7 +243,7 @@ def test_includes_may_define_stages_and_complete_jobs() -> None:
     assert set(to_dict(included)) == {"include", "semgrep-sast", "lint"}
     message = problems(Pipeline(jobs=[sast, lint]))
     assert "job 'semgrep-sast': has no script" in message
-    assert "job 'lint': stage 'check' is not in the pipeline's stages" in message
+    assert "job 'lint': stage 'check' is not in stages" in message
 
 
 def test_a_stage_from_a_spec_input_is_not_checked() -> None:
@@ -258,7 +258,7 @@ def test_an_included_file_leaves_the_whole_pipeline_checks_to_its_includer() -> 
     a Job object missing from the pipeline and a needs cycle are still errors."""
     job = Job("deploy", stage="release", extends=".deploy-base", needs=["build"], script=["x"])
     assert "deploy" in to_dict(Pipeline(included=True, jobs=[job]))
-    assert "not in the pipeline's stages" in problems(Pipeline(jobs=[job]))
+    assert "stage 'release' is not in stages" in problems(Pipeline(jobs=[job]))
     missing = Job("build", script=["make"])
     orphan = Job("test", needs=[missing], script=["x"])
     assert "'build', which is not in this pipeline" in problems(
@@ -267,3 +267,9 @@ def test_an_included_file_leaves_the_whole_pipeline_checks_to_its_includer() -> 
     a = Job("a", needs=["b"], script=["x"])
     b = Job("b", needs=["a"], script=["x"])
     assert "needs form a cycle" in problems(Pipeline(included=True, jobs=[a, b]))
+
+
+def test_a_trigger_job_runs_no_commands() -> None:
+    """GitLab refuses a trigger job with script (its bridge job takes no commands)."""
+    job = Job("child", trigger="group/other", script=["make"])
+    assert "job 'child': has trigger and script" in problems(Pipeline(jobs=[job]))

@@ -11,14 +11,20 @@ from typing import Final
 __all__ = [
     "DEFAULT_STAGE",
     "DEFAULT_STAGES",
+    "DOCS",
     "GLOBAL_KEYS",
     "MATRIX_LIMIT",
+    "MAX_CHILD_PIPELINE_DEPTH",
     "MAX_EXTENDS_DEPTH",
     "MAX_INCLUDES",
+    "MAX_NEEDS",
     "MAX_YAML_DEPTH",
     "MAX_YAML_SIZE_BYTES",
     "REMOTE_SCHEMES",
 ]
+
+DOCS: Final = "https://docs.gitlab.com/ci/yaml/"
+"""GitLab's CI/CD YAML keyword reference; a keyword's section is ``DOCS + "#" + keyword``."""
 
 GLOBAL_KEYS: Final = frozenset(
     {
@@ -46,6 +52,14 @@ DEFAULT_STAGE: Final = "test"
 
 MATRIX_LIMIT: Final = 200
 """Most jobs one ``parallel:matrix`` may create."""
+
+MAX_NEEDS: Final = 50
+"""Most jobs one job's ``needs`` may list: an instance limit, 50 on
+GitLab.com and by default (https://docs.gitlab.com/ci/yaml/#needs)."""
+
+MAX_CHILD_PIPELINE_DEPTH: Final = 2
+"""Most levels of child pipelines below a parent: a child may trigger a grandchild, no deeper
+(https://docs.gitlab.com/ci/pipelines/downstream_pipelines/#nested-child-pipelines)."""
 
 MAX_EXTENDS_DEPTH: Final = 11
 """Most levels of inheritance ``extends`` allows."""

@@ -194,7 +194,7 @@ def _verify(code: str, body: dict[str, Any], spec: Any, source: str) -> str | No
     what the compiler's checks refuse, if anything."""
     from .. import compiler
     from ..errors import CompileError
-    from ..validation import validate
+    from ..validation import check_data, validate
 
     namespace: dict[str, Any] = {"__name__": "gitlabci_dsl_import_check"}
     try:
@@ -217,6 +217,7 @@ def _verify(code: str, body: dict[str, Any], spec: Any, source: str) -> str | No
         )
     try:
         validate(pipeline)
+        check_data(got, included=pipeline.included)
     except CompileError as exc:
         return str(exc).splitlines()[0]
     return None

@@ -33,6 +33,7 @@ WHOLE_PIPELINE_RULES: tuple[str, ...] = (
     "extends-undefined",
     "reference-undefined",
     "job-without-script",
+    "on-stop-undefined",
 )
 
 _IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?")

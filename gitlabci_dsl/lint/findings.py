@@ -75,6 +75,18 @@ _ALL = [
         "Move one of the jobs to another stage.",
     ),
     Rule(
+        "needs-limit",
+        "error",
+        "GitLab refuses a job whose `needs` lists more than 50 jobs (the default instance limit).",
+        "Need fewer jobs: a job that needs a whole stage can use `dependencies` or stage order.",
+    ),
+    Rule(
+        "on-stop-undefined",
+        "error",
+        "GitLab refuses an `environment:on_stop` that names no job of the pipeline.",
+        "Name the job that stops the environment, or define it.",
+    ),
+    Rule(
         "needs-cycle",
         "error",
         "Jobs that need each other in a circle can never start.",
@@ -127,6 +139,12 @@ _ALL = [
         "error",
         "GitLab refuses a job without `script`, `trigger` or `run` (after `extends`).",
         "Add a `script:`, or make it a template by starting its name with a dot.",
+    ),
+    Rule(
+        "trigger-with-script",
+        "error",
+        "GitLab refuses a trigger job with `script` or `run`: it starts a pipeline, not commands.",
+        "Move the commands to a job of their own, or drop `trigger`.",
     ),
     Rule(
         "matrix-limit",
