@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import CompileError
-from .model._base import MANDATORY, Node
+from .model.base import MANDATORY, Node
 
 if TYPE_CHECKING:
     from .model.job import Job

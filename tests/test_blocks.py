@@ -40,7 +40,7 @@ from gitlabci_dsl import (
 )
 from gitlabci_dsl.blocks._shell import escape, literal, quote, word
 from gitlabci_dsl.blocks.kaniko import CONFIG
-from gitlabci_dsl.model._base import FrozenDict
+from gitlabci_dsl.model.base import FrozenDict
 
 SH = shutil.which("sh") or "/bin/sh"
 

@@ -1,7 +1,7 @@
 """What every building block shares: the base class and the field validators of the blocks'
 common vocabulary (``name``, ``stage``, ``rules``, ``needs``, shell-safe text...).
 
-The validators are the model's (:mod:`gitlabci_dsl.model._base`), so a block's field is
+The validators are the model's (:mod:`gitlabci_dsl.model.base`), so a block's field is
 checked, frozen (lists become tuples, dicts read-only copies) and reported like a model field.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ..model._base import Node, Validator, fail, nonempty_str, of, seq, type_name
+from ..model.base import Node, Validator, fail, nonempty_str, of, seq, type_name
 
 __all__ = [
     "BOOL",
@@ -36,13 +36,13 @@ __all__ = [
 
 
 class Block(Node):
-    """Base of every building block: a :class:`~gitlabci_dsl.model._base.Node` whose messages
+    """Base of every building block: a :class:`~gitlabci_dsl.model.base.Node` whose messages
     name the block as ``DockerBuild 'build'`` (its class and ``name``), and whose fields with
     a default refuse ``None`` unless marked :data:`NULLABLE`."""
 
     __slots__ = ()
 
-    # Two DockerBuilds of one pipeline differ by name: messages say which (model._base.owner).
+    # Two DockerBuilds of one pipeline differ by name: messages say which (model.base.owner).
     named_in_messages = True
 
     def __attrs_post_init__(self) -> None:

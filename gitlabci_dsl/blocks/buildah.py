@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model._base import FrozenDict, checked, fail
+from ..model.base import FrozenDict, checked, fail
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model._base import Validator, checked, fail
+from ..model.base import Validator, checked, fail
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model._base import checked, fail
+from ..model.base import checked, fail
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule

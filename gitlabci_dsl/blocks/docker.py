@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import ci
-from ..model._base import FrozenDict, checked, fail, mapping, of, type_name
+from ..model.base import FrozenDict, checked, fail, mapping, of, type_name
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model._base import FrozenDict, checked, fail, seq
+from ..model.base import FrozenDict, checked, fail, seq
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule

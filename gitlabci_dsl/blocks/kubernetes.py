@@ -10,7 +10,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import checked, fail
+from ..model.base import checked, fail
 from ..model.environment import Environment, KubernetesEnvironment
 from ..model.image import Image
 from ..model.job import Job, Need, Stage

@@ -9,7 +9,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import checked
+from ..model.base import checked
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule

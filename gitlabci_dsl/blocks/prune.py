@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model._base import checked, fail
+from ..model.base import checked, fail
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule

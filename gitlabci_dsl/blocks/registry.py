@@ -16,7 +16,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import Validator, checked, fail, of, type_name
+from ..model.base import Validator, checked, fail, of, type_name
 from ._fields import Block, text
 from ._shell import VARIABLE, quote, word
 

@@ -8,7 +8,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model._base import checked, fail
+from ..model.base import checked, fail
 from ._fields import BOOL, Block, texts
 from ._shell import VARIABLE, quote
 from .registry import tag_problem

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 import attrs
 
-from ..model._base import checked, fail, int_range, of
 from ..model.artifacts import Artifacts
+from ..model.base import checked, fail, int_range, of
 from ..model.cache import Cache
 from ..model.image import Image
 from ..model.job import Job, Need, Stage

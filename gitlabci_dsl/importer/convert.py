@@ -17,7 +17,7 @@ import attrs
 
 from .. import compiler
 from ..errors import GitlabCIDSLError
-from ..model._base import Node
+from ..model.base import Node
 from ..model.values import Reference
 
 __all__ = ["Converter", "UntypedError", "same"]

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import attrs
 
-from ..model._base import MANDATORY, Node
+from ..model.base import MANDATORY, Node
 from ..model.values import Reference
 
 __all__ = ["WIDTH", "Call", "Expr", "Layout", "py_str", "statement"]

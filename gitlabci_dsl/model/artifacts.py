@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, duration, fail, of, seq
+from .base import EXTRA, Node, checked, choice, duration, fail, of, seq
 
 if TYPE_CHECKING:
     from .reports import Reports

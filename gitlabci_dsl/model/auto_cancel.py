@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice
+from .base import EXTRA, Node, checked, choice
 
 __all__ = ["AutoCancel"]
 

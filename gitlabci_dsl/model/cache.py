@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, fail, is_node, of, seq
+from .base import EXTRA, Node, checked, choice, fail, is_node, of, seq
 
 __all__ = ["Cache", "CacheKey"]
 

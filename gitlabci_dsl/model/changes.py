@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, exclusive, fail, nonempty_str, seq, sized_str
+from .base import EXTRA, Node, checked, exclusive, fail, nonempty_str, seq, sized_str
 
 __all__ = ["Changes", "Exists"]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, duration, fail, nonempty_str, of
+from .base import EXTRA, Node, checked, choice, duration, fail, nonempty_str, of
 
 if TYPE_CHECKING:
     from .job import Job

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, nonempty_str, of, sized_str
+from .base import EXTRA, Node, checked, nonempty_str, of, sized_str
 
 __all__ = ["DockerOptions", "KubernetesOptions"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import (
+from .base import (
     EXTRA,
     Node,
     checked,

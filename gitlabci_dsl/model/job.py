@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ..errors import ValidationError
-from ._base import (
+from .base import (
     DOCS,
     EXTRA,
     SCALAR_TYPES,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, choices, fail, int_range, of, seq
+from .base import EXTRA, Node, checked, choice, choices, fail, int_range, of, seq
 
 if TYPE_CHECKING:
     from .values import Reference

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, fail
+from .base import EXTRA, Node, checked, fail
 
 __all__ = ["MAX_MATRIX_JOBS", "Parallel"]
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, nonempty_str, of, pattern, seq
+from .base import EXTRA, Node, checked, choice, nonempty_str, of, pattern, seq
 
 __all__ = ["Release", "ReleaseLink"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, of, seq
+from .base import EXTRA, Node, checked, of, seq
 
 if TYPE_CHECKING:
     from .coverage_report import CoverageReport

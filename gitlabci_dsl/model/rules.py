@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import (
+from .base import (
     EXTRA,
     SCALAR_TYPES,
     Node,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, SCALAR_TYPES, Node, checked, mapping, nonempty_str, seq
+from .base import EXTRA, SCALAR_TYPES, Node, checked, mapping, nonempty_str, seq
 from .image import _DOCKER, _KUBE, _PULL, PullPolicy, _image_name
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ..errors import ValidationError
-from ._base import DOCS, EXTRA, Node, checked, fail, mapping, of, pattern
+from .base import DOCS, EXTRA, Node, checked, fail, mapping, of, pattern
 
 __all__ = ["Step"]
 

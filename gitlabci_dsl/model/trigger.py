@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._base import EXTRA, Node, checked, choice, exclusive, fail, is_node, mapping, nonempty_str, of
+from .base import EXTRA, Node, checked, choice, exclusive, fail, is_node, mapping, nonempty_str, of
 
 if TYPE_CHECKING:
     from .include import Include

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import ValidationError
-from ._base import DOCS, Node
+from .base import DOCS, Node
 
 if TYPE_CHECKING:
     from .job import Job

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import EXTRA, Node, checked, fail, is_node, of, seq
+from .base import EXTRA, Node, checked, fail, is_node, of, seq
 
 if TYPE_CHECKING:
     from .values import Reference

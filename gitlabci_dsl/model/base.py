@@ -1,4 +1,11 @@
-"""What every model node shares: the marker base class and the field validators.
+"""The building kit for nodes and blocks: the marker base class and the field validators.
+
+Every model class (:mod:`gitlabci_dsl.model`) and every building block
+(:mod:`gitlabci_dsl.blocks`) is made of these: subclass :class:`Node`, declare the class with
+``@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)`` and give each
+field a validator made by one of the factories here (:func:`of`, :func:`seq`, :func:`mapping`,
+:func:`choice`...). Tools that read the model (the importer) learn from the same validators which
+nodes, lists and mappings a field accepts.
 
 Validators run once, when a node is constructed. Each one checks a single field, turns lists into
 tuples (so a node is immutable once built) and, when the value is wrong, raises a
@@ -20,8 +27,33 @@ from typing import Any, ClassVar, NoReturn
 import attrs
 
 from ..errors import ValidationError
+from ..gitlab.facts import DOCS
 
-DOCS: str = "https://docs.gitlab.com/ci/yaml/"
+__all__ = [
+    "DOCS",
+    "EXTRA",
+    "MANDATORY",
+    "SCALAR_TYPES",
+    "FrozenDict",
+    "Node",
+    "Validator",
+    "checked",
+    "choice",
+    "choices",
+    "duration",
+    "exclusive",
+    "fail",
+    "int_range",
+    "is_node",
+    "mapping",
+    "nonempty_str",
+    "of",
+    "owner",
+    "pattern",
+    "seq",
+    "sized_str",
+    "type_name",
+]
 
 # A validator as attrs calls it: (instance, attribute, value).
 Validator = Callable[[Any, Any, Any], None]
@@ -182,6 +214,7 @@ def _show(value: object) -> str:
 
 
 def type_name(value: object) -> str:
+    """The name of ``value``'s type, as messages show it (``str``, ``Job``...)."""
     return type(value).__name__
 
 
@@ -374,6 +407,8 @@ def sized_str(low: int, high: int, anchor: str | None = None) -> Validator:
 
 
 def nonempty_str(anchor: str | None = None) -> Validator:
+    """Optional string field that must not be empty."""
+
     def check(inst: Any, attr: Any, value: Any) -> None:
         if value is None:
             return
