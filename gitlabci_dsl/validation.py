@@ -12,7 +12,8 @@ reported together in one :class:`CompileError`. Linear in the number of jobs and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import CompileError
 from .model.job import Job, Need
@@ -20,7 +21,7 @@ from .model.job import Job, Need
 if TYPE_CHECKING:
     from .model.pipeline import Pipeline
 
-__all__ = ["check_data", "validate"]
+__all__ = ["Problem", "check_data", "problems", "validate"]
 
 
 def validate(pipeline: Pipeline) -> None:
@@ -64,21 +65,37 @@ def _job_objects(job: Job) -> Iterator[tuple[str, Job]]:
         yield from jobs_in("rules.needs", getattr(rule, "needs", None))
 
 
-def check_data(data: dict[str, Any], *, included: bool = False) -> None:
-    """Raise :class:`CompileError` listing what GitLab's core finds it would refuse in the
-    compiled ``data``; ``included``: a file other files include, whose names may be theirs."""
+class Problem(NamedTuple):
+    rule: str  # an id of gitlabci_dsl.lint.RULES
+    job: str | None
+    message: str  # with the rule's fix
+
+
+def problems(
+    data: dict[str, Any], *, included: bool = False, root: Path | None = None
+) -> list[Problem]:
+    """What GitLab's core finds GitLab would refuse in the compiled ``data`` (errors only);
+    ``included``: a file other files include, whose names may be theirs; ``root``: the
+    project whose ``include: local`` files are read (not followed without it)."""
     from .gitlab import checks
     from .lint import RULES, WHOLE_PIPELINE_RULES
 
     skipped = set(WHOLE_PIPELINE_RULES) if included else set()
-    problems: list[str] = []
+    found: list[Problem] = []
 
     def report(rule: str, message: str, job: str | None, *path: str | int, **_: Any) -> None:
         known = RULES[rule]
         if known.severity == "error" and rule not in skipped:
             who = f"job {job!r}: " if job is not None else ""
-            problems.append(f"{who}{message}; {known.fix[0].lower()}{known.fix[1:]}")
+            fix = f"{known.fix[0].lower()}{known.fix[1:]}"
+            found.append(Problem(rule, job, f"{who}{message}; {fix}"))
 
-    checks.check(data, report)
-    if problems:
-        raise CompileError("\n".join(problems))
+    checks.check(data, report, root)
+    return found
+
+
+def check_data(data: dict[str, Any], *, included: bool = False) -> None:
+    """Raise :class:`CompileError` listing :func:`problems` of the compiled ``data``."""
+    found = problems(data, included=included)
+    if found:
+        raise CompileError("\n".join(problem.message for problem in found))

@@ -7,7 +7,7 @@ others wait for the previous stage).
 
 from __future__ import annotations
 
-from .pipeline import Plan, PlannedJob
+from .pipeline import Plan, PlannedJob, stage_groups
 
 __all__ = ["dot", "mermaid"]
 
@@ -16,21 +16,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _stages(plan: Plan) -> list[tuple[str, list[int]]]:
-    """Non-empty stages in order, with the indexes of their jobs."""
-    found = []
-    for stage in plan.stages:
-        members = [i for i, job in enumerate(plan.jobs) if job.stage == stage]
-        if members:
-            found.append((stage, members))
-    return found
-
-
 def mermaid(plan: Plan) -> str:
     """A Mermaid ``flowchart`` (GitLab and GitHub render it in Markdown)."""
     index = {job.name: i for i, job in enumerate(plan.jobs)}
     lines = ["flowchart LR"]
-    stages = _stages(plan)
+    stages = stage_groups(plan)
     for number, (stage, members) in enumerate(stages):
         lines.append(f"  subgraph s{number} [{_mermaid_label(stage)}]")
         for i in members:
@@ -59,7 +49,7 @@ def dot(plan: Plan) -> str:
     dashed edges between clusters."""
     index = {job.name: i for i, job in enumerate(plan.jobs)}
     lines = ["digraph pipeline {", "  rankdir=LR;", "  compound=true;", "  node [shape=box];"]
-    stages = _stages(plan)
+    stages = stage_groups(plan)
     for number, (stage, members) in enumerate(stages):
         lines.append(f"  subgraph cluster_{number} {{")
         lines.append(f"    label={_quoted(stage)};")

@@ -20,12 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..gitlab.expand import gitlab_view, input_defaults, interpolate
+from ..gitlab.expand import gitlab_view, pipeline_data
 from ..gitlab.extends import resolve_extends
 from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
-from ..gitlab.parallel import expand_need, instances
+from ..gitlab.needs import needed_names
+from ..gitlab.parallel import instances
 from ..gitlab.paths import ProjectFiles
 from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
@@ -52,6 +53,17 @@ class Plan(NamedTuple):
     stages: tuple[str, ...]
     jobs: tuple[PlannedJob, ...]
     notes: tuple[str, ...]
+    files: tuple[str, ...] = ()  # the project files read through ``include`` (the include set)
+
+
+def stage_groups(plan: Plan) -> list[tuple[str, list[int]]]:
+    """The non-empty stages in order, each with the indexes of its jobs in ``plan.jobs``. A
+    stage that is not in ``plan.stages`` (GitLab refuses such a job; lint says so) comes last,
+    so that no job is left out of what explain and graph show."""
+    members: dict[str, list[int]] = {stage: [] for stage in plan.stages}
+    for i, job in enumerate(plan.jobs):
+        members.setdefault(job.stage, []).append(i)
+    return [(stage, found) for stage, found in members.items() if found]
 
 
 def plan(
@@ -67,10 +79,7 @@ def plan(
 
     Raises :class:`~gitlabci_dsl.gitlab.reader.YamlSyntaxError` when ``text`` is not YAML.
     """
-    documents = load(text)
-    data = documents[-1].data if documents else {}
-    if len(documents) > 1:
-        data = interpolate(data, input_defaults(documents[0].data))
+    data = pipeline_data(load(text))
     return plan_data(data, variables, changed=changed, root=root, every_job=every_job)
 
 
@@ -111,7 +120,7 @@ def plan_data(
         if decision is None or decision.get("when") == "never":
             why = "no rule matches" if decision is None else "the matching rule says never"
             notes.append(f"workflow:rules: {why}")
-            return Plan(False, (), (), tuple(notes))
+            return Plan(False, (), (), tuple(notes), included.files)
         context = {**context, **_variables(decision.get("variables"))}
     stages = stages_of(config)
     jobs = {
@@ -130,7 +139,7 @@ def plan_data(
                 f"may set it (shown under GitLab's default, {DEFAULT_STAGE!r})"
             )
         stage = str(DEFAULT_STAGE if stage is None else stage)
-        needs = _needs(job, resolved)
+        needs = needed_names(job, resolved)
         for instance in instances(name, job):
             here = {**context, **instance.variables}
             if every_job:
@@ -147,22 +156,8 @@ def plan_data(
     if not planned:
         # GitLab creates no pipeline without jobs ("No stages / jobs for this pipeline").
         notes.append("no job would run, so GitLab creates no pipeline")
-        return Plan(False, tuple(stages), (), tuple(notes))
-    return Plan(True, tuple(stages), tuple(planned), tuple(notes))
-
-
-def _needs(job: dict[Any, Any], jobs: Mapping[str, dict[Any, Any]]) -> tuple[str, ...]:
-    """The names of the jobs ``job`` needs in this pipeline, parallel jobs expanded."""
-    names: list[str] = []
-    listed = job.get("needs")
-    for need in listed if isinstance(listed, list) else []:
-        if isinstance(need, str):
-            names += expand_need(need, jobs)
-        elif isinstance(need, dict) and isinstance(need.get("job"), str):
-            if "pipeline" in need or "project" in need:
-                continue  # another pipeline's job
-            names += expand_need(need["job"], jobs, need.get("parallel"))
-    return tuple(names)
+        return Plan(False, tuple(stages), (), tuple(notes), included.files)
+    return Plan(True, tuple(stages), tuple(planned), tuple(notes), included.files)
 
 
 def _variables(value: Any) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .pipeline import Plan
+from .pipeline import Plan, stage_groups
 
 __all__ = ["as_data", "as_json", "as_text"]
 
@@ -35,11 +35,9 @@ def as_text(plan: Plan, on: str) -> str:
     """``branch:main: pipeline created``, then each stage's jobs (when, may fail, needs, the
     images they push), then the notes on what could not be decided offline."""
     lines = [f"{on}: {'pipeline created' if plan.pipeline else 'no pipeline'}"]
-    for stage in plan.stages:
-        jobs = [job for job in plan.jobs if job.stage == stage]
-        if jobs:
-            lines.append(f"stage {stage}:")
-        for job in jobs:
+    for stage, members in stage_groups(plan):
+        lines.append(f"stage {stage}:")
+        for job in (plan.jobs[i] for i in members):
             extra = " (may fail)" if job.allow_failure else ""
             needs = f", needs {', '.join(job.needs)}" if job.needs else ""
             lines.append(f"  {job.name}: {job.when}{extra}{needs}")

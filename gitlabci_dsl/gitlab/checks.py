@@ -31,12 +31,12 @@ from .facts import (
     MAX_NEEDS,
 )
 from .includes import resolve
+from .needs import needs_of
 from .parallel import matrix_size
 from .reader import Tagged
-from .stages import flatten as _flatten
 from .stages import stages_of
 
-__all__ = ["Report", "check", "needs_of"]
+__all__ = ["Report", "check"]
 
 
 class Report(Protocol):
@@ -220,20 +220,6 @@ def _check_matrix(report: Report, name: str, job: dict[Any, Any]) -> None:
         )
 
 
-def needs_of(job: dict[Any, Any], key: str = "needs") -> Iterator[tuple[int, str, bool]]:
-    """(index, job name, optional) of a job's needs on jobs of this pipeline."""
-    value = job.get(key)
-    if not isinstance(value, list):
-        return
-    for index, need in enumerate(_flatten(value)):
-        if isinstance(need, str):
-            yield index, need, False
-        elif isinstance(need, dict) and isinstance(need.get("job"), str):
-            if "pipeline" in need or "project" in need:
-                continue  # another pipeline's job
-            yield index, need["job"], bool(need.get("optional"))
-
-
 def _check_needs(
     report: Report,
     *,
@@ -263,7 +249,7 @@ def _check_needs(
                 name,
                 "needs",
             )
-        for index, need, optional in needs_of(job):
+        for index, need, optional, _ in needs_of(job):
             needed.add(need)
             if need not in jobs:
                 if not optional and not unresolved:
@@ -299,7 +285,7 @@ def _check_needs(
         for rule_index, rule in enumerate(rules if isinstance(rules, list) else ()):
             if not isinstance(rule, dict):
                 continue
-            for index, need, optional in needs_of(rule):
+            for index, need, optional, _ in needs_of(rule):
                 if need not in jobs and not optional and not unresolved:
                     report(
                         "needs-undefined",
@@ -350,7 +336,7 @@ def _check_needs(
 
 
 def _check_cycles(report: Report, jobs: dict[str, dict[Any, Any]]) -> None:
-    graph = {name: [n for _, n, _ in needs_of(job) if n in jobs] for name, job in jobs.items()}
+    graph = {name: [need.job for need in needs_of(job) if need.job in jobs] for name, job in jobs.items()}
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     for start, children_of_start in graph.items():
         if start in state:

@@ -10,12 +10,20 @@ a default) is left out of the validated data rather than guessed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import GitlabCIDSLError
 from .reader import Tagged
 
-__all__ = ["UNKNOWN", "ConfigTooBigError", "gitlab_view", "input_defaults", "interpolate"]
+__all__ = [
+    "UNKNOWN",
+    "ConfigTooBigError",
+    "gitlab_view",
+    "input_defaults",
+    "interpolate",
+    "pipeline_data",
+]
 
 # Keys whose nested lists GitLab flattens (lists coming from anchors or !reference).
 FLATTENED = frozenset(
@@ -47,6 +55,18 @@ def input_defaults(header: Any) -> dict[str, Any]:
         for name, value in inputs.items()
         if isinstance(value, dict) and "default" in value
     }
+
+
+def pipeline_data(documents: Sequence[Any]) -> Any:
+    """The pipeline a file's documents (as :func:`.reader.load` gives them) hold: the last
+    document, with each ``$[[ inputs.NAME ]]`` at its default when a ``spec:`` header comes
+    first (how lint, explain and graph read a component or a file with inputs)."""
+    if not documents:
+        return {}
+    data = documents[-1].data
+    if len(documents) > 1:
+        data = interpolate(data, input_defaults(documents[0].data))
+    return data
 
 
 def interpolate(data: Any, inputs: dict[str, Any]) -> Any:

@@ -75,16 +75,14 @@ def lint_documents(
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
-    from ..gitlab.expand import ConfigTooBigError, gitlab_view, input_defaults, interpolate
+    from ..gitlab.expand import ConfigTooBigError, gitlab_view, pipeline_data
     from ..gitlab.facts import GLOBAL_KEYS
     from .semantics import check
 
     documents = list(documents)
     if len(documents) > 1:
         # A `spec:` header: the pipeline is checked with each input at its default.
-        body = documents[-1]
-        interpolated = interpolate(body.data, input_defaults(documents[0].data))
-        documents[-1] = body._replace(data=interpolated)
+        documents[-1] = documents[-1]._replace(data=pipeline_data(documents))
     findings: list[Finding] = []
     for number, document in enumerate(documents):
         for duplicate in document.duplicates:

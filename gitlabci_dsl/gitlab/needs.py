@@ -1,0 +1,46 @@
+"""A job's ``needs``, read once for every consumer: the checks, ``explain`` and ``graph``.
+
+``needs:`` lists names or ``{job: ..., optional: ..., parallel: ...}`` mappings (nested lists,
+as ``!reference`` makes them, are flattened the way GitLab flattens them); a need on another
+pipeline's or project's job (``pipeline:``/``project:``) is not a job of this pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from .parallel import expand_need
+from .stages import flatten
+
+__all__ = ["Need", "needed_names", "needs_of"]
+
+
+class Need(NamedTuple):
+    position: int  # in the flattened list
+    job: str
+    optional: bool
+    parallel: Any  # the need's own ``parallel: matrix`` selection, if any
+
+
+def needs_of(job: Mapping[Any, Any], key: str = "needs") -> Iterator[Need]:
+    """The needs of ``job`` (or of a rule, with ``key``) on jobs of this pipeline."""
+    value = job.get(key)
+    if not isinstance(value, list):
+        return
+    for index, need in enumerate(flatten(value)):
+        if isinstance(need, str):
+            yield Need(index, need, False, None)
+        elif isinstance(need, dict) and isinstance(need.get("job"), str):
+            if "pipeline" in need or "project" in need:
+                continue  # another pipeline's job
+            yield Need(index, need["job"], bool(need.get("optional")), need.get("parallel"))
+
+
+def needed_names(job: Mapping[Any, Any], jobs: Mapping[str, Mapping[Any, Any]]) -> tuple[str, ...]:
+    """The names of the jobs ``job`` needs, as GitLab names them: a need on a parallel job
+    means each of its instances (or those its ``parallel: matrix`` selects)."""
+    names: list[str] = []
+    for need in needs_of(job):
+        names += expand_need(need.job, jobs, need.parallel)
+    return tuple(names)
