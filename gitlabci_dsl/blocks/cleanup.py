@@ -67,7 +67,8 @@ def _older_than(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "older_than", value, "must be an age such as '30d', '12h', '2w' or '1month'", "")
 
 
-def _regex(inst: Any, attr: Any, value: Any) -> None:
+def check_regex(inst: Any, attr: Any, value: Any) -> None:
+    """A tag regex of a cleanup or prune block: valid, and safe to write into a shell line."""
     if not isinstance(value, str):
         fail(inst, attr.name, value, "must be a regular expression (a string)", "")
     if CONTROL.search(value):
@@ -108,8 +109,8 @@ class RegistryCleanup(Block):
 
     name: str = attrs.field(default="registry-cleanup", validator=NAME)
     stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
-    name_regex_delete: str = attrs.field(default=".*", validator=_regex)
-    name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
+    name_regex_delete: str = attrs.field(default=".*", validator=check_regex)
+    name_regex_keep: str | None = attrs.field(default=None, validator=check_regex)
     keep_n: int | None = attrs.field(default=10, validator=_keep_n, metadata=NULLABLE)
     older_than: str | None = attrs.field(default="30d", validator=_older_than, metadata=NULLABLE)
     token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
@@ -191,8 +192,8 @@ class CleanupPolicy(Block):
     cadence: str = attrs.field(default="1d", validator=_cadence)
     keep_n: int = attrs.field(default=10, validator=_policy(_POLICY_KEEP_N))
     older_than: str = attrs.field(default="90d", validator=_policy(_POLICY_OLDER_THAN))
-    name_regex: str = attrs.field(default=".*", validator=_regex)
-    name_regex_keep: str | None = attrs.field(default=None, validator=_regex)
+    name_regex: str = attrs.field(default=".*", validator=check_regex)
+    name_regex_keep: str | None = attrs.field(default=None, validator=check_regex)
     token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
     name: str = attrs.field(default="registry-cleanup-policy", validator=NAME)
     stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)

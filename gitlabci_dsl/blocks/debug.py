@@ -16,7 +16,7 @@ from ..model.values import Reference
 from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, Block
 from ._shell import escape
 from .cleanup import CURL_IMAGE
-from .registry import _COMPONENT, _DIGEST, _TAG, Registry, image_reference, opaque
+from .registry import DIGEST, PATH_COMPONENT, TAG, Registry, image_reference, opaque
 
 __all__ = ["MANIFEST_TYPES", "RegistryDebug"]
 
@@ -40,7 +40,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
     if value == IMAGE_PATH:
         return
     if not isinstance(value, str) or not all(
-        _COMPONENT.fullmatch(opaque(part)) for part in value.split("/")
+        PATH_COMPONENT.fullmatch(opaque(part)) for part in value.split("/")
     ):
         fail(
             inst,
@@ -55,7 +55,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
 
 def _reference(inst: Any, attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not (
-        _TAG.fullmatch(opaque(value)) or _DIGEST.fullmatch(opaque(value))
+        TAG.fullmatch(opaque(value)) or DIGEST.fullmatch(opaque(value))
     ):
         fail(
             inst,

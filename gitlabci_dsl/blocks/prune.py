@@ -22,8 +22,7 @@ from ..model.rules import Rule
 from ..model.values import Reference
 from ..model.variable import Variable
 from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block
-from .cleanup import SCHEDULED
-from .cleanup import _regex as _valid_regex
+from .cleanup import SCHEDULED, check_regex
 from .mirror import SKOPEO_IMAGE
 from .registry import PRIVATE_AUTH_FILE, Registry, image_reference, repository_field
 
@@ -32,7 +31,7 @@ __all__ = ["RegistryPrune"]
 
 def _regex(inst: Any, attr: Any, value: Any) -> None:
     """A valid regex (RegistryCleanup's check) that a single-quoted shell word can hold."""
-    _valid_regex(inst, attr, value)
+    check_regex(inst, attr, value)
     if "'" in value:
         fail(inst, attr.name, value, "must not contain a quote (')", "")
 

@@ -27,10 +27,14 @@ _NAMING = f"{DOCS}#naming-convention-for-your-container-images"
 _DOMAIN = re.compile(
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
 )
-# OCI distribution spec: path components are lowercase alphanumerics with single separators.
-_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
+# The OCI distribution spec's grammar of an image reference, shared by every block that checks
+# one (match them against opaque(text), so that $VARIABLES may stand anywhere).
+PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+"""One component of a repository path: lowercase alphanumerics with single separators."""
+TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+"""An image tag: up to 128 characters, not starting with ``.`` or ``-``."""
+DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
+"""A content digest such as ``sha256:<64 hex digits>``."""
 
 
 def is_variable(text: str) -> bool:
@@ -66,17 +70,17 @@ def _problem(repository: str, tag: str | None, digest: str | None) -> str | None
     else:
         components = repository.split("/")
     for component in components:
-        if not _COMPONENT.fullmatch(opaque(component)):
+        if not PATH_COMPONENT.fullmatch(opaque(component)):
             return (
                 f"path component {component!r} must be lowercase letters and digits, "
                 "separated by '.', '_', '__' or '-'"
             )
-    if tag is not None and not _TAG.fullmatch(opaque(tag)):
+    if tag is not None and not TAG.fullmatch(opaque(tag)):
         return (
             f"tag {tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
-    if digest is not None and not _DIGEST.fullmatch(opaque(digest)):
+    if digest is not None and not DIGEST.fullmatch(opaque(digest)):
         return f"digest {digest!r} must look like 'sha256:<64 hex digits>'"
     return None
 
@@ -147,7 +151,7 @@ def reference_problem(value: str, *, tag: bool = False) -> str | None:
 
 def tag_problem(value: str) -> str | None:
     """What is wrong with the image tag ``value`` (``$VARIABLES`` allowed), or None."""
-    if _TAG.fullmatch(opaque(value)):
+    if TAG.fullmatch(opaque(value)):
         return None
     return (
         "must be an image tag: 1 to 128 of letters, digits, '_', '.', '-', not starting with "

@@ -26,12 +26,16 @@ PullPolicy = Literal["always", "never", "if-not-present"]
 PULL_POLICIES: tuple[str, ...] = ("always", "never", "if-not-present")
 
 
-_PULL = choices(*PULL_POLICIES, anchor="imagepull_policy")
-_DOCKER = of(nodes=("DockerOptions",), what="DockerOptions(...)", anchor="imagedocker")
-_KUBE = of(nodes=("KubernetesOptions",), what="KubernetesOptions(...)", anchor="imagekubernetes")
+# The validators of the fields that Image and Service share (a service is an image too).
+PULL_POLICY = choices(*PULL_POLICIES, anchor="imagepull_policy")
+DOCKER_OPTIONS = of(nodes=("DockerOptions",), what="DockerOptions(...)", anchor="imagedocker")
+KUBERNETES_OPTIONS = of(
+    nodes=("KubernetesOptions",), what="KubernetesOptions(...)", anchor="imagekubernetes"
+)
 
 
-def _image_name(inst: Any, attr: Any, value: Any) -> None:
+def check_image_name(inst: Any, attr: Any, value: Any) -> None:
+    """The ``name`` of an image or a service: a non-empty image reference."""
     if not isinstance(value, str) or not value.strip():
         fail(
             inst,
@@ -49,13 +53,13 @@ class Image(Node):
     See https://docs.gitlab.com/ci/yaml/#image
     """
 
-    name: str = attrs.field(kw_only=False, validator=_image_name)
+    name: str = attrs.field(kw_only=False, validator=check_image_name)
     entrypoint: Sequence[str] | None = attrs.field(
         default=None, validator=seq(str, what="strings", non_empty=True, anchor="imageentrypoint")
     )
-    docker: DockerOptions | None = attrs.field(default=None, validator=_DOCKER)
-    kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=_KUBE)
+    docker: DockerOptions | None = attrs.field(default=None, validator=DOCKER_OPTIONS)
+    kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=KUBERNETES_OPTIONS)
     pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(
-        default=None, validator=_PULL
+        default=None, validator=PULL_POLICY
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .base import EXTRA, SCALAR_TYPES, Node, checked, mapping, nonempty_str, seq
-from .image import _DOCKER, _KUBE, _PULL, PullPolicy, _image_name
+from .image import DOCKER_OPTIONS, KUBERNETES_OPTIONS, PULL_POLICY, PullPolicy, check_image_name
 
 if TYPE_CHECKING:
     from .executor_options import DockerOptions, KubernetesOptions
@@ -28,7 +28,7 @@ class Service(Node):
     See https://docs.gitlab.com/ci/yaml/#services
     """
 
-    name: str = attrs.field(kw_only=False, validator=_image_name)
+    name: str = attrs.field(kw_only=False, validator=check_image_name)
     alias: str | None = attrs.field(default=None, validator=nonempty_str("servicesalias"))
     entrypoint: Sequence[str] | None = attrs.field(
         default=None,
@@ -44,9 +44,9 @@ class Service(Node):
             anchor="servicesvariables",
         ),
     )
-    docker: DockerOptions | None = attrs.field(default=None, validator=_DOCKER)
-    kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=_KUBE)
+    docker: DockerOptions | None = attrs.field(default=None, validator=DOCKER_OPTIONS)
+    kubernetes: KubernetesOptions | None = attrs.field(default=None, validator=KUBERNETES_OPTIONS)
     pull_policy: PullPolicy | Sequence[PullPolicy] | None = attrs.field(
-        default=None, validator=_PULL
+        default=None, validator=PULL_POLICY
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
