@@ -293,3 +293,17 @@ def test_project_files_are_what_git_would_commit(tmp_path: Path) -> None:
     assert project_files(tmp_path) == (".gitignore", "app/Dockerfile")
     shutil.rmtree(tmp_path / ".git")
     assert "node_modules/x/Dockerfile" in project_files(tmp_path)
+
+
+def test_the_core_depends_on_nothing_above_it() -> None:
+    """The GitLab core is the bottom layer: its modules import only each other and the
+    errors, never the model, compiler, lint, explain, import or CLI (the one-way flow)."""
+    import ast
+
+    core = Path(__file__).resolve().parent.parent / "gitlabci_dsl" / "gitlab"
+    for path in sorted(core.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert node.module == "errors", f"{path.name}:{node.lineno} imports ..{node.module}"
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("gitlabci_dsl"), f"{path.name}:{node.lineno}"

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_YAML_DEPTH",
     "MAX_YAML_SIZE_BYTES",
     "REMOTE_SCHEMES",
+    "RESERVED_JOB_NAMES",
 ]
 
 DOCS: Final = "https://docs.gitlab.com/ci/yaml/"
@@ -43,6 +44,10 @@ GLOBAL_KEYS: Final = frozenset(
     }
 )
 """Top-level keys that are not jobs."""
+
+RESERVED_JOB_NAMES: Final = GLOBAL_KEYS | {"true", "false", "nil"}
+"""Names a job cannot have: the top-level keys, and YAML's booleans and null, which GitLab
+refuses as names (https://docs.gitlab.com/ci/jobs/#job-names)."""
 
 DEFAULT_STAGES: Final = (".pre", "build", "test", "deploy", ".post")
 """The stages of a pipeline without ``stages:``."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ..errors import ValidationError
+from ..gitlab import facts
 from .base import (
     DOCS,
     EXTRA,
@@ -58,30 +59,10 @@ if TYPE_CHECKING:
 
 __all__ = ["RESERVED_JOB_NAMES", "Job", "Need", "Stage", "When"]
 
+RESERVED_JOB_NAMES = facts.RESERVED_JOB_NAMES
+
 When = Literal["on_success", "on_failure", "always", "never", "manual", "delayed"]
 WHEN_VALUES: tuple[str, ...] = ("on_success", "on_failure", "always", "never", "manual", "delayed")
-
-# Top-level keys GitLab reads as configuration, never as a job (plus YAML's booleans and null,
-# which GitLab refuses as names). See https://docs.gitlab.com/ci/jobs/#job-names
-RESERVED_JOB_NAMES: frozenset[str] = frozenset(
-    {
-        "image",
-        "services",
-        "stages",
-        "types",
-        "before_script",
-        "after_script",
-        "variables",
-        "cache",
-        "include",
-        "default",
-        "workflow",
-        "spec",
-        "true",
-        "false",
-        "nil",
-    }
-)
 
 _SCRIPT = ("Reference",)
 
