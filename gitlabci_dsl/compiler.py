@@ -4,15 +4,20 @@
 dicts, lists, strings, numbers, booleans, ``None`` and :class:`Reference` values, in GitLab's
 customary key order. It never mutates its input and returns equal data on every call.
 
-Dispatch is by class name through ``_COMPILERS`` rather than by importing every node class: the
-model is loaded lazily and this module must not undo that.
+The pieces are public for tools that compile part of a pipeline without validating it as a
+whole (the importer checks each node it types against them): :func:`compile_body`,
+:func:`compile_spec`, :func:`compile_job`, :func:`compile_value` and the table of attributes that
+are not named as their GitLab keyword, :data:`KEYWORD_OF_FIELD`.
+
+Dispatch is by the node's ``node_kind`` through ``_COMPILERS`` rather than by importing every
+node class: the model is loaded lazily and this module must not undo that.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -22,8 +27,20 @@ from .model.base import MANDATORY, Node
 if TYPE_CHECKING:
     from .model.job import Job
     from .model.pipeline import Pipeline
+    from .model.spec import Spec
 
-__all__ = ["JOB_KEY_ORDER", "TOP_LEVEL_ORDER", "iter_documents", "to_dict", "to_documents"]
+__all__ = [
+    "JOB_KEY_ORDER",
+    "KEYWORD_OF_FIELD",
+    "TOP_LEVEL_ORDER",
+    "compile_body",
+    "compile_job",
+    "compile_spec",
+    "compile_value",
+    "iter_documents",
+    "to_dict",
+    "to_documents",
+]
 
 # Within a job: what a reader looks for first, then everything else in one fixed order.
 JOB_KEY_ORDER: tuple[str, ...] = (
@@ -79,8 +96,10 @@ TOP_LEVEL_ORDER: tuple[str, ...] = (
     *_DEPRECATED_GLOBALS,
 )
 
-# Attribute names that differ from GitLab's keyword (Python keywords).
-_RENAMED: dict[str, str] = {"except_": "except", "if_": "if"}
+KEYWORD_OF_FIELD: Final[Mapping[str, str]] = {"except_": "except", "if_": "if"}
+"""The attributes not named as their GitLab keyword, because the keyword is a Python keyword
+(``Job(except_=...)`` writes ``except:``, ``Rule(if_=...)`` writes ``if:``); every other
+attribute is its keyword."""
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -115,35 +134,45 @@ def iter_documents(pipeline: Pipeline) -> list[Iterator[tuple[str, Any]]]:
     if getattr(pipeline, "node_kind", None) != "Pipeline":
         raise CompileError(f"expected a Pipeline, got {type(pipeline).__name__}")
     validate(pipeline)
-    documents = [_body(pipeline)]
+    documents = [compile_body(pipeline)]
     if pipeline.spec is not None:
-        documents.insert(0, _spec(pipeline.spec))
+        documents.insert(0, _spec_document(pipeline.spec))
     return documents
 
 
-def _spec(spec: Any) -> Iterator[tuple[str, Any]]:
+def _spec_document(spec: Spec) -> Iterator[tuple[str, Any]]:
     # A generator, so to_dict (which only wants the body) never compiles the header.
-    yield "spec", _value(spec)
+    yield "spec", compile_spec(spec)
 
 
-def _body(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:
+def compile_spec(spec: Spec) -> dict[str, Any]:
+    """The ``spec:`` header of a pipeline as plain data (what the header document's ``spec:``
+    holds), without validating it. See https://docs.gitlab.com/ci/yaml/#spec"""
+    data: dict[str, Any] = compile_value(spec)
+    return data
+
+
+def compile_body(pipeline: Pipeline) -> Iterator[tuple[str, Any]]:
+    """The body of ``pipeline`` as ``(key, plain data)`` pairs in the order the YAML writes
+    them, compiled one top-level entry (one job) at a time as the stream is consumed, without
+    validating the pipeline (:func:`to_dict` validates; ``dict(compile_body(p))`` does not)."""
     # ``extra`` overrides in place (the key keeps its position) and adds new keys at the end,
     # exactly like merging it into the finished dict.
     extra = dict(pipeline.extra) if pipeline.extra else {}
     for key, value in _sections(pipeline):
         if key in extra:
-            yield key, _value(extra.pop(key))
+            yield key, compile_value(extra.pop(key))
         else:
             yield key, value()
     for key, raw in extra.items():
-        yield _key(key), _value(raw)
+        yield _key(key), compile_value(raw)
 
 
 def _sections(pipeline: Pipeline) -> Iterator[tuple[str, Callable[[], Any]]]:
     """Top-level keys in order, each with a thunk that compiles its value."""
     if pipeline.include is not None:
         include = pipeline.include
-        yield "include", functools.partial(_value, include)
+        yield "include", functools.partial(compile_value, include)
     if pipeline.stages is not None:
         yield "stages", lambda: list(pipeline.stage_names)
     if pipeline.variables is not None:
@@ -152,12 +181,14 @@ def _sections(pipeline: Pipeline) -> Iterator[tuple[str, Callable[[], Any]]]:
     for key in ("workflow", "default", *_DEPRECATED_GLOBALS):
         node = getattr(pipeline, key)
         if node is not None:
-            yield key, functools.partial(_value, node)
+            yield key, functools.partial(compile_value, node)
     for job in pipeline.jobs:
-        yield job.name, functools.partial(_job, job)
+        yield job.name, functools.partial(compile_job, job)
 
 
-def _job(job: Job) -> dict[str, Any]:
+def compile_job(job: Job) -> dict[str, Any]:
+    """One job as plain data: the mapping under its name in the YAML, keys in
+    :data:`JOB_KEY_ORDER`, ``extra`` merged last."""
     # The hot path: written out by hand because it runs once per job.
     d: dict[str, Any] = {}
     v: Any = job.stage
@@ -165,10 +196,10 @@ def _job(job: Job) -> dict[str, Any]:
         d["stage"] = v if type(v) is str else _name(v)
     v = job.image
     if v is not None:
-        d["image"] = v if type(v) is str else _value(v)
+        d["image"] = v if type(v) is str else compile_value(v)
     v = job.services
     if v is not None:
-        d["services"] = [s if type(s) is str else _value(s) for s in v]
+        d["services"] = [s if type(s) is str else compile_value(s) for s in v]
     v = job.variables
     if v is not None:
         d["variables"] = _mapping(v)
@@ -177,7 +208,7 @@ def _job(job: Job) -> dict[str, Any]:
         d["needs"] = [_need(n) for n in v]
     v = job.rules
     if v is not None:
-        d["rules"] = [_value(r) for r in v]
+        d["rules"] = [compile_value(r) for r in v]
     v = job.before_script
     if v is not None:
         d["before_script"] = _lines(v)
@@ -194,7 +225,7 @@ def _job(job: Job) -> dict[str, Any]:
     for key in _JOB_REST:
         v = getattr(job, key)
         if v is not None:
-            d[_RENAMED.get(key, key)] = _value(v)
+            d[KEYWORD_OF_FIELD.get(key, key)] = compile_value(v)
     v = job.extra
     if v:
         _merge(d, v)
@@ -202,8 +233,9 @@ def _job(job: Job) -> dict[str, Any]:
 
 
 # Keys after ``extends``, as attribute names; they need no special handling.
+_FIELD_OF_KEYWORD = {keyword: field for field, keyword in KEYWORD_OF_FIELD.items()}
 _JOB_REST: tuple[str, ...] = tuple(
-    "except_" if k == "except" else k for k in JOB_KEY_ORDER[JOB_KEY_ORDER.index("extends") + 1 :]
+    _FIELD_OF_KEYWORD.get(k, k) for k in JOB_KEY_ORDER[JOB_KEY_ORDER.index("extends") + 1 :]
 )
 
 
@@ -212,8 +244,8 @@ def _lines(v: Any) -> Any:
     if type(v) is str:
         return v
     if type(v) is not tuple:
-        return _value(v)
-    return [s if type(s) is str else _value(s) for s in v]
+        return compile_value(v)
+    return [s if type(s) is str else compile_value(s) for s in v]
 
 
 def _name(v: Any) -> str:
@@ -236,25 +268,27 @@ def _need(n: Any) -> Any:
         d["job"] = _name(n.job)
         # GitLab's customary order: job first, then where it comes from, then options.
         return _merge_extra({k: d[k] for k in _NEED_ORDER if k in d}, n.extra)
-    return _value(n)
+    return compile_value(n)
 
 
 _NEED_ORDER = ("job", "project", "ref", "pipeline", "artifacts", "optional", "parallel")
 
 
 def _mapping(m: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v if type(v) in _PLAIN else _value(v)) for k, v in m.items()}
+    return {k: (v if type(v) in _PLAIN else compile_value(v)) for k, v in m.items()}
 
 
-def _value(v: Any) -> Any:
-    """Any model value → plain data."""
+def compile_value(v: Any) -> Any:
+    """Any model value (a node, a list or mapping of them, a plain value) → plain data, without
+    validating it; raises :class:`~gitlabci_dsl.errors.CompileError` for a value YAML cannot
+    hold."""
     t = type(v)
     if t in _PLAIN:
         return v
     if t is tuple or t is list:
-        return [_value(x) for x in v]
+        return [compile_value(x) for x in v]
     if t is dict or isinstance(v, Mapping):
-        return {_key(k): _value(x) for k, x in v.items()}
+        return {_key(k): compile_value(x) for k, x in v.items()}
     if isinstance(v, Node):
         compile_node: Callable[[Any], Any] = _COMPILERS.get(v.node_kind, _generic)
         return compile_node(v)
@@ -295,14 +329,14 @@ def _fields(node: Any) -> dict[str, Any]:
     for name in names:
         v = getattr(node, name)
         if v is not None and v is not MANDATORY:
-            out[_RENAMED.get(name, name)] = v if type(v) in _PLAIN else _value(v)
+            out[KEYWORD_OF_FIELD.get(name, name)] = v if type(v) in _PLAIN else compile_value(v)
     return out
 
 
 def _merge(d: dict[str, Any], extra: Mapping[str, Any]) -> None:
     # Shallow on purpose: ``extra`` replaces a whole key; nested nodes have their own ``extra``.
     for k, v in extra.items():
-        d[_key(k)] = _value(v)
+        d[_key(k)] = compile_value(v)
 
 
 def _merge_extra(d: dict[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -354,7 +388,7 @@ _INPUT_ORDER = ("type", "description", "options", "regex", "default", "rules")
 
 def _input_rule(node: Any) -> dict[str, Any]:
     d = _fields(node)
-    d["default"] = _value(node.default)
+    d["default"] = compile_value(node.default)
     return _merge_extra(d, node.extra)
 
 

@@ -205,10 +205,10 @@ def _verify(code: str, body: dict[str, Any], spec: Any, source: str) -> str | No
             "this is a bug in gitlabci-dsl import, please report it with the file"
         ) from exc
     pipeline = namespace["pipeline"]
-    got = dict(compiler._body(pipeline))
+    got = dict(compiler.compile_body(pipeline))
     problem = first_difference(body, got)
     if problem is None and spec is not None:
-        got_spec = dict(compiler._spec(pipeline.spec))["spec"]
+        got_spec = compiler.compile_spec(pipeline.spec)
         problem = first_difference(spec, got_spec, ("spec",))
     if problem is not None:
         raise ImportYamlError(
@@ -527,14 +527,15 @@ def _tables() -> _Tables:
 
     import gitlabci_dsl
 
+    from ..compiler import KEYWORD_OF_FIELD
     from ..model.job import Job
 
     return _Tables(
         job_keys=frozenset(
-            "except" if f.name == "except_" else f.name
+            KEYWORD_OF_FIELD.get(f.name, f.name)
             for f in attrs.fields(Job)
             if f.name not in ("name", "extra")
         ),
         builtins=frozenset(dir(builtins)),
-        api=frozenset(gitlabci_dsl._WHERE),
+        api=frozenset(gitlabci_dsl.__all__),
     )

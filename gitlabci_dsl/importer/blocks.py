@@ -41,8 +41,8 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
             except GitlabCIDSLError:  # a combination the block refuses
                 continue
             if data is None:
-                data = compiler._job(job)
-            if built.name == job.name and same(compiler._job(built), data):
+                data = compiler.compile_job(job)
+            if built.name == job.name and same(compiler.compile_job(built), data):
                 call = layout.node(block)
                 return Expr(open=call.open, close=").job()", items=call.items)
     return None

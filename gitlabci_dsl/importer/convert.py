@@ -23,7 +23,7 @@ from ..model.values import Reference
 __all__ = ["Converter", "UntypedError", "same"]
 
 # GitLab keyword -> attribute name, the compiler's table read backwards.
-_KEY_OF_FIELD = compiler._RENAMED
+_KEY_OF_FIELD = compiler.KEYWORD_OF_FIELD
 _FIELD_OF_KEY = {key: field for field, key in _KEY_OF_FIELD.items()}
 
 # Named in annotations but never built from a mapping: they are references to other jobs.
@@ -274,8 +274,8 @@ def _construct(cls: type[Node], info: _Fields, kwargs: dict[str, Any]) -> Node:
 def _compile(name: str, node: Node) -> Any:
     try:
         if name == "Job":
-            return compiler._job(node)  # type: ignore[arg-type]
-        return compiler._value(node)
+            return compiler.compile_job(node)  # type: ignore[arg-type]
+        return compiler.compile_value(node)
     except GitlabCIDSLError:
         return _UNCOMPILABLE
 
