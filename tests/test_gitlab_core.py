@@ -307,3 +307,44 @@ def test_the_core_depends_on_nothing_above_it() -> None:
                 assert node.module == "errors", f"{path.name}:{node.lineno} imports ..{node.module}"
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 assert not node.module.startswith("gitlabci_dsl"), f"{path.name}:{node.lineno}"
+
+
+class _Templates:
+    """A Source holding two templates, as a vendored folder or a GitLab checkout would."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str | None]] = []
+
+    def text(self, include: Any) -> str | None:
+        self.asked.append((include.kind, include.location))
+        files = {
+            "Jobs/Build.gitlab-ci.yml": (
+                "include:\n  - template: Jobs/Base.gitlab-ci.yml\n  - local: /own.yml\n"
+                "build:\n  extends: .base\n  script: [make]\n"
+            ),
+            "Jobs/Base.gitlab-ci.yml": ".base:\n  stage: build\n  image: alpine:3.20\n",
+        }
+        return files.get(include.location) if include.kind == "template" else None
+
+
+def test_includes_from_a_source_other_than_the_disk(tmp_path: Path) -> None:
+    """Non-local includes go through one interface (``Source``): a template it has is merged
+    like a local file, nested includes followed; one it lacks leaves the configuration open.
+    A ``local`` include inside a sourced file is a file of that other project: not read here."""
+    (tmp_path / "own.yml").write_text("intruder:\n  script: [x]\n", encoding="utf-8")
+    data = {"include": [{"template": "Jobs/Build.gitlab-ci.yml"}], "test": {"script": ["t"]}}
+    templates = _Templates()
+    got = resolve(data, tmp_path, source=templates)
+    assert got.config["build"] == {"extends": ".base", "script": ["make"]}
+    assert got.config[".base"]["stage"] == "build"
+    assert "intruder" not in got.config
+    assert got.files == ("template:Jobs/Build.gitlab-ci.yml", "template:Jobs/Base.gitlab-ci.yml")
+    assert [i.location for i in got.unresolved] == ["/own.yml"]
+    assert got.open
+    without = resolve(data, tmp_path)
+    assert "build" not in without.config
+    assert without.open
+    assert [i.kind for i in without.unresolved] == ["template"]
+    missing = resolve({"include": [{"template": "Nope.yml"}]}, tmp_path, source=templates)
+    assert missing.open
+    assert [i.location for i in missing.unresolved] == ["Nope.yml"]

@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from .facts import MAX_INCLUDES, REMOTE_SCHEMES
 from .merge import deep_merge
 from .paths import ProjectFiles
 
-__all__ = ["Include", "Resolution", "entries", "resolve", "wildcard_match"]
+__all__ = ["Include", "Resolution", "Source", "entries", "resolve", "wildcard_match"]
 
 KINDS = ("local", "remote", "template", "project", "component", "artifact")
 _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
@@ -104,22 +104,34 @@ def wildcard_match(pattern: str, path: str) -> bool:
     return len(path) in reachable
 
 
+class Source(Protocol):
+    """Where the includes that are not files of this project come from: ``project``,
+    ``remote``, ``template`` and ``component`` (a vendored folder, a checkout of GitLab's
+    templates, a component written with this package...). ``text`` returns the file an
+    include names, or None when this source does not have it (the configuration is then
+    open, as without a source)."""
+
+    def text(self, include: Include) -> str | None: ...
+
+
 def resolve(
     data: Mapping[Any, Any],
     root: Path | None,
     *,
     keep: Callable[[Include], bool] | None = None,
     files: ProjectFiles | None = None,
+    source: Source | None = None,
 ) -> Resolution:
     """``data`` (a file's top-level mapping) with its includes merged in, as GitLab merges them.
 
     ``root`` is the project (no local file is read without it); ``keep`` decides whether an
     entry with ``rules:`` is included (default: every entry, since its rules may hold in some
-    pipeline); ``files`` is the project's listing when the caller has one to share.
+    pipeline); ``files`` is the project's listing when the caller has one to share;
+    ``source`` reads the includes that are not project files (none are read without it).
     """
     if files is None and root is not None:
         files = ProjectFiles(root)
-    state = _State(root, keep, files)
+    state = _State(root, keep, files, source)
     config = state.merge(data, ())
     return Resolution(
         config,
@@ -136,21 +148,31 @@ class _State:
         root: Path | None,
         keep: Callable[[Include], bool] | None,
         listing: ProjectFiles | None,
+        source: Source | None = None,
     ) -> None:
         self.root = root
         self.keep = keep
         self.listing = listing
+        self.source = source
         self.open = False
         self.missing: list[tuple[int, str]] = []
         self.unresolved: list[Include] = []
         self.files: list[str] = []
 
-    def merge(self, data: Mapping[Any, Any], chain: tuple[str, ...]) -> dict[Any, Any]:
-        """``data`` over the merge of its includes (``chain``: the files including it)."""
+    def merge(
+        self, data: Mapping[Any, Any], chain: tuple[str, ...], *, foreign: bool = False
+    ) -> dict[Any, Any]:
+        """``data`` over the merge of its includes (``chain``: the files including it;
+        ``foreign``: ``data`` came from a :class:`Source`, so its ``local`` includes are files
+        of another project, not of this one)."""
         merged: dict[Any, Any] = {}
         for include in entries(data.get("include")):
             conditional = isinstance(include.entry, dict) and "rules" in include.entry
             if conditional and self.keep is not None and not self.keep(include):
+                continue
+            if foreign and include.kind == "local":
+                self.open = True
+                self.unresolved.append(include)
                 continue
             for body in self._bodies(include, chain):
                 merged = deep_merge(merged, body)
@@ -158,6 +180,9 @@ class _State:
         return deep_merge(merged, own)
 
     def _bodies(self, include: Include, chain: tuple[str, ...]) -> Iterator[dict[Any, Any]]:
+        if include.kind not in ("local", "invalid") and self.source is not None:
+            yield from self._from_source(include, chain)
+            return
         if include.kind != "local" or include.location is None or self.root is None:
             self.open = True
             if include.kind != "local" or include.location is None:
@@ -188,6 +213,28 @@ class _State:
                 body = _with_inputs(documents[0], body, include.entry)
             if isinstance(body, dict):
                 yield self.merge(body, (*chain, path))
+
+    def _from_source(self, include: Include, chain: tuple[str, ...]) -> Iterator[dict[Any, Any]]:
+        """An include read through the :class:`Source`: merged as a local file is, its own
+        includes followed (``chain`` names it ``kind:location``, against loops)."""
+        assert self.source is not None
+        name = f"{include.kind}:{include.location}"
+        if name in chain:
+            return
+        if len(self.files) >= MAX_INCLUDES:
+            self.open = True
+            return
+        documents = self._documents(self.source.text(include))
+        if documents is None:
+            self.open = True
+            self.unresolved.append(include)
+            return
+        self.files.append(name)
+        body = documents[-1]
+        if len(documents) > 1:
+            body = _with_inputs(documents[0], body, include.entry)
+        if isinstance(body, dict):
+            yield self.merge(body, (*chain, name), foreign=True)
 
     def _local_paths(self, location: str) -> list[str]:
         from .paths import inside
