@@ -207,12 +207,7 @@ class _State:
             if documents is None:
                 self.open = True  # unreadable or not YAML: the file's own lint says why
                 continue
-            self.files.append(path)
-            body = documents[-1]
-            if len(documents) > 1:
-                body = _with_inputs(documents[0], body, include.entry)
-            if isinstance(body, dict):
-                yield self.merge(body, (*chain, path))
+            yield from self._included(path, documents, include, chain)
 
     def _from_source(self, include: Include, chain: tuple[str, ...]) -> Iterator[dict[Any, Any]]:
         """An include read through the :class:`Source`: merged as a local file is, its own
@@ -229,12 +224,25 @@ class _State:
             self.open = True
             self.unresolved.append(include)
             return
+        yield from self._included(name, documents, include, chain, foreign=True)
+
+    def _included(
+        self,
+        name: str,
+        documents: list[Any],
+        include: Include,
+        chain: tuple[str, ...],
+        *,
+        foreign: bool = False,
+    ) -> Iterator[dict[Any, Any]]:
+        """The file ``name`` an include read: its body, inputs set, merged over its own
+        includes."""
         self.files.append(name)
         body = documents[-1]
         if len(documents) > 1:
             body = _with_inputs(documents[0], body, include.entry)
         if isinstance(body, dict):
-            yield self.merge(body, (*chain, name), foreign=True)
+            yield self.merge(body, (*chain, name), foreign=foreign)
 
     def _local_paths(self, location: str) -> list[str]:
         from .paths import inside
