@@ -348,3 +348,30 @@ def test_includes_from_a_source_other_than_the_disk(tmp_path: Path) -> None:
     missing = resolve({"include": [{"template": "Nope.yml"}]}, tmp_path, source=templates)
     assert missing.open
     assert [i.location for i in missing.unresolved] == ["Nope.yml"]
+
+
+def test_defaults_and_inherit_as_gitlab_applies_them() -> None:
+    """default: and the deprecated top-level keys fill what a job does not set (replaced
+    whole, never merged); inherit: default/variables keep all, none, or the ones listed."""
+    from gitlabci_dsl.gitlab.defaults import effective_job
+
+    config = {
+        "image": "ruby:3.3",
+        "before_script": ["bundle install"],
+        "default": {"image": "alpine:3.20", "retry": 2, "tags": ["docker"], "stage": "x"},
+        "variables": {"A": "1", "B": "2"},
+    }
+    job = {"script": ["make"], "tags": ["arm64"], "variables": {"B": "job"}}
+    assert effective_job(job, config) == {
+        "image": "alpine:3.20",  # default: wins over the deprecated top-level key
+        "before_script": ["bundle install"],
+        "retry": 2,
+        "script": ["make"],
+        "tags": ["arm64"],  # the job's own value, whole
+        "variables": {"A": "1", "B": "job"},
+    }
+    none = {"script": ["x"], "inherit": {"default": False, "variables": False}}
+    assert effective_job(none, config) == none
+    some = {"script": ["x"], "inherit": {"default": ["retry"], "variables": ["B"]}}
+    assert effective_job(some, config) == {**some, "retry": 2, "variables": {"B": "2"}}
+    assert effective_job({"script": ["x"]}, {}) == {"script": ["x"]}

@@ -49,6 +49,43 @@ RESERVED_JOB_NAMES: Final = GLOBAL_KEYS | {"true", "false", "nil"}
 """Names a job cannot have: the top-level keys, and YAML's booleans and null, which GitLab
 refuses as names (https://docs.gitlab.com/ci/jobs/#job-names)."""
 
+DEFAULT_KEYS: Final = frozenset(
+    {
+        "after_script",
+        "artifacts",
+        "before_script",
+        "cache",
+        "hooks",
+        "id_tokens",
+        "identity",
+        "image",
+        "interruptible",
+        "retry",
+        "services",
+        "tags",
+        "timeout",
+    }
+)
+"""The job keywords ``default:`` may set (https://docs.gitlab.com/ci/yaml/#default)."""
+
+INHERITABLE_DEFAULTS: Final = (
+    "after_script",
+    "artifacts",
+    "before_script",
+    "cache",
+    "image",
+    "interruptible",
+    "retry",
+    "services",
+    "tags",
+    "timeout",
+)
+"""The defaults ``inherit: default: [...]`` may name (https://docs.gitlab.com/ci/yaml/#inheritdefault)."""
+
+DEPRECATED_GLOBALS: Final = ("image", "services", "cache", "before_script", "after_script")
+"""Top-level keywords GitLab still reads as defaults of every job but has deprecated in favour
+of ``default:`` (https://docs.gitlab.com/ci/yaml/#globally-defined-image-services-cache-before_script-after_script)."""
+
 DEFAULT_STAGES: Final = (".pre", "build", "test", "deploy", ".post")
 """The stages of a pipeline without ``stages:``."""
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..gitlab.facts import DEPRECATED_GLOBALS
 from ..gitlab.reader import Document, Tagged
 
 __all__ = ["check"]
 
 SCRIPTS = ("before_script", "script", "after_script")
-DEPRECATED_GLOBALS = ("image", "services", "cache", "before_script", "after_script")
 _SENSITIVE_VARIABLE = r"\$\{?[A-Za-z_]*(?:PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_]*\}?"
 
 # Each: (rule, pattern, message). Compiled on first use, by RE2: script lines are untrusted
