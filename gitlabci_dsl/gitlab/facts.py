@@ -49,25 +49,6 @@ RESERVED_JOB_NAMES: Final = GLOBAL_KEYS | {"true", "false", "nil"}
 """Names a job cannot have: the top-level keys, and YAML's booleans and null, which GitLab
 refuses as names (https://docs.gitlab.com/ci/jobs/#job-names)."""
 
-DEFAULT_KEYS: Final = frozenset(
-    {
-        "after_script",
-        "artifacts",
-        "before_script",
-        "cache",
-        "hooks",
-        "id_tokens",
-        "identity",
-        "image",
-        "interruptible",
-        "retry",
-        "services",
-        "tags",
-        "timeout",
-    }
-)
-"""The job keywords ``default:`` may set (https://docs.gitlab.com/ci/yaml/#default)."""
-
 INHERITABLE_DEFAULTS: Final = (
     "after_script",
     "artifacts",
@@ -81,6 +62,9 @@ INHERITABLE_DEFAULTS: Final = (
     "timeout",
 )
 """The defaults ``inherit: default: [...]`` may name (https://docs.gitlab.com/ci/yaml/#inheritdefault)."""
+
+DEFAULT_KEYS: Final = frozenset({*INHERITABLE_DEFAULTS, "hooks", "id_tokens", "identity"})
+"""The job keywords ``default:`` may set (https://docs.gitlab.com/ci/yaml/#default)."""
 
 DEPRECATED_GLOBALS: Final = ("image", "services", "cache", "before_script", "after_script")
 """Top-level keywords GitLab still reads as defaults of every job but has deprecated in favour

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ..gitlab import facts
 from .base import EXTRA, Node, checked, choice, choices, fail, int_range, of, seq
 
 if TYPE_CHECKING:
@@ -49,18 +50,7 @@ RETRY_WHEN: tuple[str, ...] = (
     "data_integrity_failure",
 )
 
-INHERITABLE_DEFAULTS: tuple[str, ...] = (
-    "after_script",
-    "artifacts",
-    "before_script",
-    "cache",
-    "image",
-    "interruptible",
-    "retry",
-    "services",
-    "tags",
-    "timeout",
-)
+INHERITABLE_DEFAULTS = facts.INHERITABLE_DEFAULTS
 
 
 def _exit_codes(inst: Any, attr: Any, value: Any) -> None:
