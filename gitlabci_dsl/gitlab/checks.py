@@ -336,7 +336,9 @@ def _check_needs(
 
 
 def _check_cycles(report: Report, jobs: dict[str, dict[Any, Any]]) -> None:
-    graph = {name: [need.job for need in needs_of(job) if need.job in jobs] for name, job in jobs.items()}
+    graph = {
+        name: [need.job for need in needs_of(job) if need.job in jobs] for name, job in jobs.items()
+    }
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     for start, children_of_start in graph.items():
         if start in state:
