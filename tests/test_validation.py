@@ -204,7 +204,9 @@ def test_job_without_script() -> None:
 def test_on_stop_must_exist() -> None:
     """environment:on_stop names a job of the pipeline."""
     job = Job("deploy", script=["x"], environment=Environment("prod", on_stop="stop-prod"))
-    assert "environment:on_stop names 'stop-prod', which is not a job" in problems(Pipeline(jobs=[job]))
+    assert "environment:on_stop names 'stop-prod', which is not a job" in problems(
+        Pipeline(jobs=[job])
+    )
 
 
 def test_rule_needs_must_exist() -> None:
