@@ -379,3 +379,11 @@ def test_invalid_yaml_is_one_line_with_file_line_and_column(project: Path, comma
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.startswith("error: .gitlab-ci.yml:3:1: invalid YAML: ")
     assert result.output.count("\n") == 1
+
+
+def test_an_if_gitlab_cannot_parse_is_said_to_be_refused() -> None:
+    """explain still shows the rest, and says GitLab refuses such a pipeline (lint and compile
+    report it as invalid-expression)."""
+    result = plan("job:\n  script: x\n  rules:\n    - if: $A = 'x'\n", {})
+    assert result.jobs == ()
+    assert any("GitLab refuses this pipeline (lint: invalid-expression)" in n for n in result.notes)

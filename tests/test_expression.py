@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitlabci_dsl.evaluate.expression import (
+from gitlabci_dsl.gitlab.expression import (
     And,
     Compare,
     ExpressionError,

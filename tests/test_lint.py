@@ -58,6 +58,10 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "deploy:\n  script: x\n  environment: {name: prod, on_stop: stop-prod}\n"
         "stop-prod:\n  script: x\n  when: manual\n  environment: {name: prod, action: stop}\n",
     ),
+    "invalid-expression": (
+        "job:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH = 'main'\n",
+        "job:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == 'main'\n",
+    ),
     "trigger-with-script": (
         "child:\n  trigger: {include: child.yml}\n  script: [make]\n",
         "child:\n  trigger: {include: child.yml}\n",

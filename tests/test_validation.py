@@ -275,3 +275,22 @@ def test_a_trigger_job_runs_no_commands() -> None:
     """GitLab refuses a trigger job with script (its bridge job takes no commands)."""
     job = Job("child", trigger="group/other", script=["make"])
     assert "job 'child': has trigger and script" in problems(Pipeline(jobs=[job]))
+
+
+def test_an_if_gitlab_cannot_parse_is_refused_wherever_it_is() -> None:
+    """GitLab refuses the pipeline ("invalid expression syntax"): a single `=`, `${VAR}`, a
+    regex RE2 refuses, in job rules, workflow rules and include rules alike."""
+    from gitlabci_dsl import Include, Workflow
+
+    job = Job("j", script=["x"], rules=[Rule(if_="$CI_COMMIT_BRANCH = 'main'")])
+    message = problems(Pipeline(jobs=[job]))
+    assert "job 'j': rules:if \"$CI_COMMIT_BRANCH = 'main'\" is not a GitLab expression" in message
+    assert "unknown token at column 19" in message
+    flow = Workflow(rules=[Rule(if_="${CI_COMMIT_TAG}")])
+    assert "not a GitLab expression" in problems(
+        Pipeline(workflow=flow, jobs=[Job("k", script=["x"])])
+    )
+    include = Include(local="x.yml", rules=[Rule(if_="$A =~ /(?<=a)b/")])
+    assert "RE2" in problems(Pipeline(include=[include], jobs=[Job("k", script=["x"])]))
+    fine = Job("j", script=["x"], rules=[Rule(if_="$CI_COMMIT_BRANCH == 'main' && $A =~ /ma?in/i")])
+    assert "j" in to_dict(Pipeline(jobs=[fine]))

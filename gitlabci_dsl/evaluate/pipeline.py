@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..gitlab.expand import gitlab_view, pipeline_data
+from ..gitlab.expression import ExpressionError, evaluate
 from ..gitlab.extends import resolve_extends
 from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
@@ -30,7 +31,6 @@ from ..gitlab.parallel import instances
 from ..gitlab.paths import ProjectFiles
 from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
-from .expression import ExpressionError, evaluate
 from .images import pushed_images
 
 __all__ = ["Plan", "PlannedJob", "plan", "plan_data", "preset"]
@@ -197,7 +197,10 @@ def _rule_matches(
             if not evaluate(condition, variables):
                 return False
         except ExpressionError as exc:
-            notes.append(f"rules:if not evaluated (GitLab treats it as false): {exc}")
+            notes.append(
+                f"rules:if is not a GitLab expression, so GitLab refuses this pipeline "
+                f"(lint: invalid-expression); shown as if false: {exc}"
+            )
             return False
     changes = rule.get("changes")
     if changes is not None:

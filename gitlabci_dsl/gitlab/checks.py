@@ -30,7 +30,7 @@ from .facts import (
     MAX_EXTENDS_DEPTH,
     MAX_NEEDS,
 )
-from .includes import resolve
+from .includes import entries, resolve
 from .needs import needs_of
 from .parallel import matrix_size
 from .reader import Tagged
@@ -121,10 +121,42 @@ def check(
                     )
         _check_matrix(report, name, job)
         if name in data:
+            _check_expressions(report, job.get("rules"), name, (name, "rules"))
+        if name in data:
             _check_on_stop(report, name, job, visible, unresolved)
+    workflow = data.get("workflow")
+    if isinstance(workflow, dict):
+        _check_expressions(report, workflow.get("rules"), None, ("workflow", "rules"))
+    for include in entries(data.get("include")):
+        if isinstance(include.entry, dict):
+            path = ("include", include.position, "rules")
+            _check_expressions(report, include.entry.get("rules"), None, path)
     _check_needs(
         report, jobs=visible, stage_of=stage_of, stages=stages, unresolved=unresolved, own=set(data)
     )
+
+
+def _check_expressions(
+    report: Report, rules: Any, job: str | None, path: tuple[str | int, ...]
+) -> None:
+    """Every ``rules: - if:`` must be an expression GitLab can parse (GitLab refuses the
+    pipeline otherwise: "invalid expression syntax")."""
+    from .expression import syntax_error
+
+    for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+        condition = rule.get("if") if isinstance(rule, dict) else None
+        if not isinstance(condition, str):
+            continue
+        error = syntax_error(condition)
+        if error is not None:
+            report(
+                "invalid-expression",
+                f"rules:if {condition!r} is not a GitLab expression: {error}",
+                job,
+                *path,
+                index,
+                "if",
+            )
 
 
 def _check_on_stop(

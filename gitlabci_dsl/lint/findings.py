@@ -141,6 +141,12 @@ _ALL = [
         "Add a `script:`, or make it a template by starting its name with a dot.",
     ),
     Rule(
+        "invalid-expression",
+        "error",
+        "GitLab refuses a `rules:if` it cannot parse (for example `$A = 'x'`, a single `=`).",
+        "Write a GitLab expression: `$VAR == 'value'`, `$VAR =~ /regex/`, joined by `&&` and `||`.",
+    ),
+    Rule(
         "trigger-with-script",
         "error",
         "GitLab refuses a trigger job with `script` or `run`: it starts a pipeline, not commands.",

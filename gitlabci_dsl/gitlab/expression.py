@@ -40,6 +40,7 @@ __all__ = [
     "Variable",
     "evaluate",
     "parse",
+    "syntax_error",
 ]
 
 MAX_TOKENS = 99
@@ -243,6 +244,23 @@ def parse(text: str) -> Node:
     if len(stack) > 1:
         raise ExpressionError("a value without an operator before it", text, stack[1][1])
     return stack[0][0]
+
+
+def syntax_error(text: str) -> ExpressionError | None:
+    """Why GitLab refuses ``text`` as an expression (``invalid expression syntax``), or None:
+    it must parse, and each ``/regex/`` must be one RE2 accepts."""
+    try:
+        tree = parse(text)
+        pending: list[Node] = [tree]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Regex):
+                _compile(node.pattern, node.flags, text, 1)  # as evaluation compiles it
+            elif isinstance(node, (And, Or, Compare)):
+                pending += [node.left, node.right]
+    except ExpressionError as exc:
+        return exc
+    return None
 
 
 # -- evaluation ------------------------------------------------------------------------------------
