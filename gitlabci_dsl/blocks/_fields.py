@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ..model.base import Node, Validator, fail, nonempty_str, of, seq, type_name
+from ..model.base import LIST, Node, Validator, fail, nonempty_str, of, seq, shaped, type_name
 
 __all__ = [
     "BOOL",
@@ -138,7 +138,7 @@ def texts(what: str, problem: Problem = text_problem, anchor: str | None = "") -
             if found is not None:
                 fail(inst, attr.name, value, f"has {entry!r}, which {found}", anchor)
 
-    return check
+    return shaped(LIST)(check)
 
 
 def closed(*allowed: Any, anchor: str | None = "") -> Validator:

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model.base import FrozenDict, checked, fail
+from ..model.base import FrozenDict, checked, fail, shaped, validator_shape
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
@@ -29,6 +29,7 @@ BUILDAH_IMAGE = "quay.io/buildah/stable:v1.38.1"
 """The pinned Buildah image (Fedora-based, with a shell)."""
 
 
+@shaped(validator_shape(REGISTRY))
 def _registry(inst: Any, attr: Any, value: Any) -> None:
     REGISTRY(inst, attr, value)
     if value.kind == "ecr":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from .. import ci
-from ..model.base import checked, fail
+from ..model.base import checked, fail, shaped, validator_shape
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
@@ -40,7 +41,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
     if value == IMAGE_PATH:
         return
     if not isinstance(value, str) or not all(
-        PATH_COMPONENT.fullmatch(opaque(part)) for part in value.split("/")
+        re.fullmatch(PATH_COMPONENT, opaque(part)) for part in value.split("/")
     ):
         fail(
             inst,
@@ -55,7 +56,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
 
 def _reference(inst: Any, attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not (
-        TAG.fullmatch(opaque(value)) or DIGEST.fullmatch(opaque(value))
+        re.fullmatch(TAG, opaque(value)) or re.fullmatch(DIGEST, opaque(value))
     ):
         fail(
             inst,
@@ -66,6 +67,7 @@ def _reference(inst: Any, attr: Any, value: Any) -> None:
         )
 
 
+@shaped(validator_shape(REGISTRY))
 def _registry(inst: Any, attr: Any, value: Any) -> None:
     REGISTRY(inst, attr, value)
     if value.kind not in ("gitlab", "deploy-token", "job-token"):

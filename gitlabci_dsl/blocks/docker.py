@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import ci
-from ..model.base import FrozenDict, checked, fail, mapping, of, type_name
+from ..model.base import LIST, NAMED, FrozenDict, checked, fail, mapping, of, shaped, type_name
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
@@ -52,19 +52,21 @@ OCI_LABELS: dict[str, str] = {
 }
 
 
-# Build argument names as Dockerfiles declare them (ARG NAME).
-_ARG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# Build argument names as Dockerfiles declare them (ARG NAME). Patterns that re compiles on first
+# use: most builds set neither build_args nor platform.
+_ARG_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 # os[/architecture[/variant]], as buildx and buildah take them: linux/amd64, linux/arm/v7.
-_PLATFORM = re.compile(r"[a-z0-9_]+(?:/[a-z0-9_.]+){0,2}")
+_PLATFORM = r"[a-z0-9_]+(?:/[a-z0-9_.]+){0,2}"
 
 _STRINGS = mapping(str, what="a string", anchor="")
 
 
+@shaped(NAMED)
 def check_build_args(inst: Any, attr: Any, value: Any) -> None:
     """Validator of ``build_args``: ``{"NAME": "value"}``, stored as a read-only copy."""
     _STRINGS(inst, attr, value)
     for key, item in getattr(inst, attr.name).items():
-        if not _ARG_NAME.fullmatch(key):
+        if not re.fullmatch(_ARG_NAME, key):
             fail(
                 inst,
                 attr.name,
@@ -84,6 +86,7 @@ def check_build_args(inst: Any, attr: Any, value: Any) -> None:
             )
 
 
+@shaped(LIST)
 def check_platform(inst: Any, attr: Any, value: Any) -> None:
     """Validator of ``platform``: ``"linux/amd64"`` or a non-empty list of platforms (stored as a
     tuple); a string may already be comma-joined, as buildx takes it."""
@@ -103,7 +106,7 @@ def check_platform(inst: Any, attr: Any, value: Any) -> None:
     else:
         fail(inst, attr.name, value, f"{rule}, not {type_name(value)}", "")
     for item in items:
-        if not isinstance(item, str) or not _PLATFORM.fullmatch(opaque(item)):
+        if not isinstance(item, str) or not re.fullmatch(_PLATFORM, opaque(item)):
             fail(inst, attr.name, value, f"{rule}; {item!r} is not a platform", "")
 
 

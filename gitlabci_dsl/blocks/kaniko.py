@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model.base import FrozenDict, checked, fail, seq
+from ..model.base import FrozenDict, checked, fail, seq, shaped, validator_shape
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
@@ -46,6 +46,7 @@ _DESTINATIONS = texts(
 _REGISTRIES = seq(nodes=("Registry",), what="Registry objects such as Registry.gitlab()", anchor="")
 
 
+@shaped(validator_shape(_REGISTRIES))
 def _registries(inst: Any, attr: Any, value: Any) -> None:
     _REGISTRIES(inst, attr, value)
     if not value:

@@ -10,7 +10,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model.base import checked, fail
+from ..model.base import checked, fail, shaped, validator_shape
 from ..model.environment import Environment, KubernetesEnvironment
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
@@ -125,6 +125,7 @@ class KubeDeploy(Block):
         )
 
 
+@shaped(validator_shape(REGISTRY))
 def _pull_registry(inst: Any, attr: Any, value: Any) -> None:
     REGISTRY(inst, attr, value)
     if value.kind == "ecr":

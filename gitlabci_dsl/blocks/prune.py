@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model.base import checked, fail
+from ..model.base import checked, fail, shaped, validator_shape
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
@@ -36,6 +36,7 @@ def _regex(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, attr.name, value, "must not contain a quote (')", "")
 
 
+@shaped(validator_shape(REGISTRY))
 def _registry(inst: Any, attr: Any, value: Any) -> None:
     REGISTRY(inst, attr, value)
     if value.kind in ("ecr", "gar"):

@@ -16,7 +16,7 @@ import attrs
 
 from .. import ci
 from ..errors import ValidationError
-from ..model.base import Validator, checked, fail, of, type_name
+from ..model.base import Shape, Validator, checked, fail, of, shaped, type_name
 from ._fields import Block, text
 from ._shell import VARIABLE, quote, word
 
@@ -28,12 +28,13 @@ _DOMAIN = re.compile(
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
 )
 # The OCI distribution spec's grammar of an image reference, shared by every block that checks
-# one (match them against opaque(text), so that $VARIABLES may stand anywhere).
-PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+# one: full-match them against opaque(text), so that $VARIABLES may stand anywhere. Patterns, not
+# compiled regexes: re compiles each on first use, and most runs never check a digest.
+PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 """One component of a repository path: lowercase alphanumerics with single separators."""
-TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 """An image tag: up to 128 characters, not starting with ``.`` or ``-``."""
-DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}")
+DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}"
 """A content digest such as ``sha256:<64 hex digits>``."""
 
 
@@ -70,17 +71,17 @@ def _problem(repository: str, tag: str | None, digest: str | None) -> str | None
     else:
         components = repository.split("/")
     for component in components:
-        if not PATH_COMPONENT.fullmatch(opaque(component)):
+        if not re.fullmatch(PATH_COMPONENT, opaque(component)):
             return (
                 f"path component {component!r} must be lowercase letters and digits, "
                 "separated by '.', '_', '__' or '-'"
             )
-    if tag is not None and not TAG.fullmatch(opaque(tag)):
+    if tag is not None and not re.fullmatch(TAG, opaque(tag)):
         return (
             f"tag {tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
-    if digest is not None and not DIGEST.fullmatch(opaque(digest)):
+    if digest is not None and not re.fullmatch(DIGEST, opaque(digest)):
         return f"digest {digest!r} must look like 'sha256:<64 hex digits>'"
     return None
 
@@ -151,12 +152,15 @@ def reference_problem(value: str, *, tag: bool = False) -> str | None:
 
 def tag_problem(value: str) -> str | None:
     """What is wrong with the image tag ``value`` (``$VARIABLES`` allowed), or None."""
-    if TAG.fullmatch(opaque(value)):
+    if re.fullmatch(TAG, opaque(value)):
         return None
     return (
         "must be an image tag: 1 to 128 of letters, digits, '_', '.', '-', not starting with "
         "'.' or '-' (variables such as $CI_COMMIT_TAG may stand anywhere)"
     )
+
+
+_IMAGE_REF = Shape(("ImageRef",))
 
 
 def image_reference(*, tag: bool = False, nodes: bool = False) -> Validator:
@@ -175,7 +179,7 @@ def image_reference(*, tag: bool = False, nodes: bool = False) -> Validator:
         if problem is not None:
             fail(inst, attr.name, value, problem, "")
 
-    return check
+    return shaped(_IMAGE_REF)(check) if nodes else check
 
 
 def repository_field(*, tags: bool = True) -> Validator:

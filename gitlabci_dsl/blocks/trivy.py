@@ -8,7 +8,7 @@ from typing import Any, Literal
 import attrs
 
 from ..model.artifacts import Artifacts
-from ..model.base import checked, fail, int_range, of
+from ..model.base import LIST, all_of, checked, fail, int_range, of, shaped
 from ..model.cache import Cache
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
@@ -54,6 +54,7 @@ _REPORTS = texts(
 )
 
 
+@shaped(LIST)
 def _severity(inst: Any, attr: Any, value: Any) -> None:
     _SEVERITY(inst, attr, value)
     if not value:
@@ -77,7 +78,8 @@ class TrivyScan(Block):
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
     severity: Sequence[str] = attrs.field(default=("CRITICAL", "HIGH"), validator=_severity)
     exit_code: int = attrs.field(
-        default=1, validator=[of(int, what="a whole number", anchor=""), int_range(0, 255, "")]
+        default=1,
+        validator=all_of(of(int, what="a whole number", anchor=""), int_range(0, 255, "")),
     )
     ignore_unfixed: bool = attrs.field(default=False, validator=BOOL)
     reports: Sequence[ReportFormat] = attrs.field(default=("gitlab",), validator=_REPORTS)

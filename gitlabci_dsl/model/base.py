@@ -7,6 +7,11 @@ field a validator made by one of the factories here (:func:`of`, :func:`seq`, :f
 :func:`choice`...). Tools that read the model (the importer) learn from the same validators which
 nodes, lists and mappings a field accepts.
 
+Each validator made here carries a :class:`Shape`, what the field takes besides plain values
+(which nodes, a list of what, a mapping of what); :func:`checked` keeps the validator in the
+field's ``metadata`` under :data:`VALIDATOR`, and :func:`shape_of` reads the shape back from an
+``attrs`` field. A hand-written validator declares its shape with :func:`shaped`.
+
 Validators run once, when a node is constructed. Each one checks a single field, turns lists into
 tuples (so a node is immutable once built) and, when the value is wrong, raises a
 :class:`~gitlabci_dsl.errors.ValidationError` that names the node, the field, the value, the rule
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Final, NoReturn, TypeVar
 
 import attrs
 
@@ -32,11 +37,17 @@ from ..gitlab.facts import DOCS
 __all__ = [
     "DOCS",
     "EXTRA",
+    "LIST",
     "MANDATORY",
+    "NAMED",
+    "PLAIN",
     "SCALAR_TYPES",
+    "VALIDATOR",
     "FrozenDict",
     "Node",
+    "Shape",
     "Validator",
+    "all_of",
     "checked",
     "choice",
     "choices",
@@ -51,12 +62,21 @@ __all__ = [
     "owner",
     "pattern",
     "seq",
+    "shape_of",
+    "shaped",
     "sized_str",
     "type_name",
+    "validator_of",
+    "validator_shape",
 ]
 
 # A validator as attrs calls it: (instance, attribute, value).
 Validator = Callable[[Any, Any, Any], None]
+_V = TypeVar("_V", bound=Validator)
+
+VALIDATOR: Final = "gitlabci_dsl.validator"
+"""The key of a node field's ``metadata`` that holds its validator (:func:`checked` moves it
+there from ``Attribute.validator``); read it with :func:`validator_of`."""
 
 SCALAR_TYPES: tuple[type, ...] = (str, int, float, bool)
 
@@ -90,6 +110,92 @@ class FrozenDict(dict[Any, Any]):
 
     def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[Any, Any]]]:
         return (type(self), (dict(self),))
+
+
+class Shape:
+    """What a field takes besides plain values (strings, numbers, booleans, ``None``), as its
+    validator checks it; read with :func:`shape_of`.
+
+    * ``nodes``: the node classes a value may be, by :attr:`Node.node_kind` (``("Retry",)``);
+    * ``items``: the shape of each item when the field takes a list, else None;
+    * ``values``: the shape of each value when the field takes a mapping of names, else None.
+
+    A field taking one item or a list of them (``cache``) has both ``nodes`` and ``items``.
+    """
+
+    __slots__ = ("items", "nodes", "values")
+
+    nodes: tuple[str, ...]
+    items: Shape | None
+    values: Shape | None
+
+    def __init__(
+        self,
+        nodes: tuple[str, ...] = (),
+        *,
+        items: Shape | None = None,
+        values: Shape | None = None,
+    ) -> None:
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "values", values)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"a Shape is read-only; cannot set {name}")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.nodes, self.items, self.values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        shown = [repr(self.nodes)] if self.nodes else []
+        shown += [f"{k}={v!r}" for k, v in (("items", self.items), ("values", self.values)) if v]
+        return f"Shape({', '.join(shown)})"
+
+
+PLAIN: Final = Shape()
+"""The shape of a field that takes plain values only (and of a list's plain items)."""
+
+LIST: Final = Shape(items=PLAIN)
+"""The shape of a field that takes a list of plain values (or one of them)."""
+
+NAMED: Final = Shape(values=PLAIN)
+"""The shape of a field that takes a mapping of names to plain values."""
+
+
+def shaped(shape: Shape) -> Callable[[_V], _V]:
+    """Decorator of a hand-written validator: declares what the field takes, for
+    :func:`shape_of` (the factories here declare it themselves)."""
+
+    def declare(check: _V) -> _V:
+        check.shape = shape  # type: ignore[attr-defined]
+        return check
+
+    return declare
+
+
+def validator_of(attribute: Any) -> Validator | None:
+    """The validator of an ``attrs`` field: kept in its ``metadata`` by :func:`checked`, or
+    still in ``Attribute.validator`` on a class that is not checked."""
+    check: Validator | None = attribute.metadata.get(VALIDATOR, attribute.validator)
+    return check
+
+
+def validator_shape(check: Validator | None) -> Shape:
+    """The shape a validator declares; one that declares nothing takes plain values
+    (:data:`PLAIN`)."""
+    shape: Shape = getattr(check, "shape", PLAIN)
+    return shape
+
+
+def shape_of(attribute: Any) -> Shape:
+    """What the ``attrs`` field ``attribute`` takes, as its validator declares it."""
+    return validator_shape(validator_of(attribute))
 
 
 class Node:
@@ -160,28 +266,63 @@ def checked(cls: type, fields: list[Any]) -> list[Any]:
 
     Same checks, same order, but the generated ``__init__`` shrinks to plain assignments: it is
     compiled when the class is created, and that compile time is most of the CLI's start-up.
-    Optional fields left at ``None`` skip their validator altogether.
+    Optional fields left at ``None`` skip their validator altogether. Each validated field is
+    given back as a new ``Attribute`` without a validator, the validator in its ``metadata``
+    under :data:`VALIDATOR` (where :func:`validator_of` and :func:`shape_of` find it).
     """
-    # A subclass declared with attrs gets its parents' fields again, validators already
-    # moved into the parents' checks: keep those checks.
-    inherited = {
-        check[0]: check
-        for base in reversed(cls.__mro__[1:])
-        for check in getattr(base, "_field_checks", ())
-    }
     checks = []
-    for field in fields:
-        if field.validator is not None:
-            mandatory = field.default is attrs.NOTHING
-            checks.append((field.name, field, field.validator, mandatory))
-            # These Attribute objects were made for this class a moment ago and nothing else
-            # holds them; clearing the validator in place avoids a copy per field
-            # (Attribute.evolve), which costs as much as the rest of this function.
-            object.__setattr__(field, "validator", None)
-        elif field.name in inherited:
-            checks.append(inherited[field.name])
+    out = []
+    for given in fields:
+        check = given.validator
+        field = given if check is None else _moved(given, check)
+        if check is None:
+            # A field a subclass inherits comes back already moved: keep its check.
+            check = field.metadata.get(VALIDATOR)
+        if check is not None:
+            checks.append((field.name, field, check, field.default is attrs.NOTHING))
+        out.append(field)
     cls._field_checks = tuple(checks)  # type: ignore[attr-defined]
-    return fields
+    return out
+
+
+# Whether this attrs has Attribute.alias_is_default (26.1 and later); asked of the class, since
+# attrs.__version_info__ loads importlib.metadata, which costs more than all the nodes.
+_ALIAS_IS_DEFAULT = hasattr(attrs.Attribute, "alias_is_default")
+
+
+def _moved(field: Any, check: Validator) -> Any:
+    """``field`` as a new ``Attribute``, its validator moved into its ``metadata``.
+
+    A field transformer may create new attributes (attrs' "Automatic Field Transformation and
+    Modification"). This runs for every validated field at start-up, so the constructor is
+    called with positional arguments, in the order of its signature (stable since attrs 22.2,
+    which appended ``alias``; 26.1 appended ``alias_is_default``): a third of the cost of
+    ``Attribute.evolve``, which copies through the pickle protocol, and half that of keywords.
+    ``tests/test_model_shapes.py`` checks the result equals ``evolve``'s.
+    """
+    args = (
+        field.name,
+        field.default,
+        None,  # validator
+        field.repr,
+        None,  # cmp: unused, eq and order are passed
+        field.hash,
+        field.init,
+        field.inherited,
+        {**field.metadata, VALIDATOR: check} if field.metadata else {VALIDATOR: check},
+        field.type,
+        field.converter,
+        field.kw_only,
+        field.eq,
+        field.eq_key,
+        field.order,
+        field.order_key,
+        field.on_setattr,
+        field.alias,
+    )
+    if _ALIAS_IS_DEFAULT:
+        return attrs.Attribute(*args, field.alias_is_default)  # type: ignore[call-arg]
+    return attrs.Attribute(*args)  # type: ignore[call-arg]
 
 
 def owner(inst: object) -> str:
@@ -245,7 +386,14 @@ def of(
             return
         fail(inst, attr.name, value, f"must be {what}, not {type_name(value)}", anchor)
 
-    return check
+    listed = list in types or tuple in types
+    named = Mapping in types or dict in types
+    if not (nodes or listed or named):
+        return check
+    if not nodes and listed != named:
+        return shaped(LIST if listed else NAMED)(check)
+    shape = Shape(nodes, items=PLAIN if listed else None, values=PLAIN if named else None)
+    return shaped(shape)(check)
 
 
 def seq(
@@ -285,7 +433,10 @@ def seq(
         if items is not value:
             _set(inst, name, items)
 
-    return check
+    # Shapes shared where they are alike: one is made for each field at start-up.
+    if not nodes:
+        return shaped(LIST)(check)
+    return shaped(Shape(nodes if one else (), items=Shape(nodes)))(check)
 
 
 def mapping(
@@ -312,7 +463,19 @@ def mapping(
         if type(value) is not FrozenDict:
             _set(inst, name, FrozenDict(value))
 
-    return check
+    return shaped(Shape(values=Shape(nodes)) if nodes else NAMED)(check)
+
+
+def all_of(*checks: Validator) -> Validator:
+    """One validator running ``checks`` in order (what attrs does with a list of validators),
+    declaring the shape of the first of them that declares one."""
+    shape = next((s for s in map(validator_shape, checks) if s != PLAIN), PLAIN)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        for one in checks:
+            one(inst, attr, value)
+
+    return shaped(shape)(check)
 
 
 def choice(*allowed: str, anchor: str | None = None) -> Validator:
@@ -341,14 +504,21 @@ def choices(*allowed: str, anchor: str | None = None) -> Validator:
         else:
             single(inst, attr, value)
 
-    return check
+    return shaped(LIST)(check)
 
 
-def pattern(regex: str, rule: str, anchor: str | None = None) -> Validator:
+def pattern(
+    regex: str,
+    rule: str,
+    anchor: str | None = None,
+    *,
+    quick: Callable[[str], bool] | None = None,
+) -> Validator:
     """Optional string field matching ``regex`` (full match).
 
     The regex is compiled on first use: most fields are never set, and compiling every pattern
-    at import would cost more than the rest of the CLI's start-up.
+    at import would cost more than the rest of the CLI's start-up. ``quick``, when given, says
+    yes to the common values without the regex (it must never say yes to one the regex refuses).
     """
 
     def check(inst: Any, attr: Any, value: Any) -> None:
@@ -356,6 +526,8 @@ def pattern(regex: str, rule: str, anchor: str | None = None) -> Validator:
             return
         if not isinstance(value, str):
             fail(inst, attr.name, value, f"must be a string, not {type_name(value)}", anchor)
+        if quick is not None and quick(value):
+            return
         if re.fullmatch(regex, value) is None:
             fail(inst, attr.name, value, rule, anchor)
 
@@ -376,21 +548,44 @@ def int_range(low: int, high: int, anchor: str | None = None) -> Validator:
 
 # GitLab parses durations with ChronicDuration: "3600", "1h 30m", "2 hours 10 minutes",
 # "1 day and 2 hours", "1.5h", "01:30:00". Variables cannot be used in these keywords.
-_UNIT = (
-    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?"
-    r"|mos?|months?|y|yrs?|years?)"
+_UNITS = frozenset(
+    (
+        *("s", "sec", "secs", "second", "seconds", "m", "min", "mins", "minute", "minutes"),
+        *("h", "hr", "hrs", "hour", "hours", "d", "day", "days", "w", "wk", "wks", "week", "weeks"),
+        *("mo", "mos", "month", "months", "y", "yr", "yrs", "year", "years"),
+    )
 )
+_UNIT = "(?:" + "|".join(sorted(_UNITS)) + ")"
 _DURATION = (
     rf"\s*(?:\d+(?:\.\d+)?\s*{_UNIT}?(?:\s*,?\s*(?:and\s+)?)?)+\s*"
     r"|\s*\d+:\d{1,2}(?::\d{1,2})?\s*"
 )
 
 
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _plain_duration(text: str) -> bool:
+    """Whether ``text`` is a duration of the form most pipelines write (``"3600"``, ``"30m"``,
+    ``"1 week"``: a whole number, spaces, a unit), told without the ChronicDuration regex,
+    whose compiling costs most of a millisecond of start-up. False says nothing: ask the
+    regex."""
+    number = text.rstrip(_LOWER)
+    unit = text[len(number) :]
+    number = number.rstrip(" ")
+    return number.isascii() and number.isdigit() and (not unit or unit in _UNITS)
+
+
+def _plain_or_never(text: str) -> bool:
+    return text == "never" or _plain_duration(text)
+
+
 def duration(anchor: str | None = None, *, never: bool = False) -> Validator:
     """A ChronicDuration string; ``never`` also accepts the word ``never`` (artifact expiry)."""
     example = "e.g. '1h 30m', '45 minutes', '2 days'" + (" or 'never'" if never else "")
     regex = rf"(?:{_DURATION}|never)" if never else _DURATION
-    return pattern(regex, f"is not a GitLab duration ({example})", anchor)
+    quick = _plain_or_never if never else _plain_duration
+    return pattern(regex, f"is not a GitLab duration ({example})", anchor, quick=quick)
 
 
 def sized_str(low: int, high: int, anchor: str | None = None) -> Validator:

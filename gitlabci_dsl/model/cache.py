@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from .base import EXTRA, Node, checked, choice, fail, is_node, of, seq
+from .base import EXTRA, LIST, Node, Shape, checked, choice, fail, is_node, of, seq, shaped
 
 __all__ = ["Cache", "CacheKey"]
 
@@ -20,7 +20,7 @@ def _files(limit: int, anchor: str) -> Any:
         if value is not None and len(value) > limit:
             fail(inst, attr.name, value, f"takes at most {limit} files", anchor)
 
-    return check
+    return shaped(LIST)(check)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -40,6 +40,7 @@ class CacheKey(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
+@shaped(Shape(("CacheKey",)))
 def _key(inst: Any, attr: Any, value: Any) -> None:
     if value is None or is_node(value, ("CacheKey",)):
         return
@@ -57,8 +58,12 @@ def _policy(inst: Any, attr: Any, value: Any) -> None:
     fail(inst, "policy", value, "must be 'pull', 'push', 'pull-push' or a $VARIABLE", "cachepolicy")
 
 
+_FALLBACK_KEYS = seq(str, what="cache keys", anchor="cachefallback_keys")
+
+
+@shaped(LIST)
 def _fallback(inst: Any, attr: Any, value: Any) -> None:
-    seq(str, what="cache keys", anchor="cachefallback_keys")(inst, attr, value)
+    _FALLBACK_KEYS(inst, attr, value)
     if value is not None and len(value) > 5:
         fail(inst, "fallback_keys", value, "takes at most 5 keys", "cachefallback_keys")
 

@@ -9,6 +9,7 @@ import attrs
 
 from .base import (
     EXTRA,
+    LIST,
     Node,
     checked,
     exclusive,
@@ -18,6 +19,7 @@ from .base import (
     nonempty_str,
     pattern,
     seq,
+    shaped,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ _YAML = r".*\.ya?ml"
 _FILE_LIST = seq(str, what="file paths", non_empty=True, anchor="includefile")
 
 
+@shaped(LIST)
 def _files(inst: Any, attr: Any, value: Any) -> None:
     # A single file stays a string: a child pipeline's trigger include only takes one.
     if isinstance(value, str):

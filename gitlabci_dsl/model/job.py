@@ -16,8 +16,11 @@ from ..gitlab import facts
 from .base import (
     DOCS,
     EXTRA,
+    PLAIN,
     SCALAR_TYPES,
     Node,
+    Shape,
+    all_of,
     checked,
     choice,
     duration,
@@ -29,6 +32,7 @@ from .base import (
     of,
     pattern,
     seq,
+    shaped,
 )
 
 if TYPE_CHECKING:
@@ -97,11 +101,8 @@ def _job_name_check(inst: Any, attr: Any, value: Any) -> None:
         )
 
 
-def _job_refs(inst: Any, attr: Any, value: Any) -> None:
-    """``extends``: a name, a Job, or a list of them."""
-    seq(str, nodes=("Job",), what="job names or Job objects", one=True, non_empty=True)(
-        inst, attr, value
-    )
+# ``extends``: a name, a Job, or a list of them.
+_JOB_REFS = seq(str, nodes=("Job",), what="job names or Job objects", one=True, non_empty=True)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -174,6 +175,7 @@ _WHEN = choice(*WHEN_VALUES, anchor="when")
 _REFS = seq(str, what="ref names or patterns", anchor="only--except")
 
 
+@shaped(Shape(("OnlyExcept",), items=PLAIN))
 def _only_except(inst: Any, attr: Any, value: Any) -> None:
     """``only``/``except``: a list of refs, or OnlyExcept(...) for the object form."""
     if not is_node(value, ("OnlyExcept",)):
@@ -232,7 +234,7 @@ class Job(Node):
     after_script: Sequence[str | Reference] | str | Reference | None = attrs.field(
         default=None, validator=seq(str, nodes=_SCRIPT, what="shell commands", one=True)
     )
-    extends: Sequence[Job | str] | Job | str | None = attrs.field(default=None, validator=_job_refs)
+    extends: Sequence[Job | str] | Job | str | None = attrs.field(default=None, validator=_JOB_REFS)
     dependencies: Sequence[Job | str] | None = attrs.field(
         default=None, validator=seq(str, nodes=("Job",), what="Job objects or job names")
     )
@@ -263,14 +265,14 @@ class Job(Node):
     timeout: str | None = attrs.field(default=None, validator=duration("timeout"))
     retry: int | Retry | None = attrs.field(
         default=None,
-        validator=[of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)"), int_range(0, 2)],
+        validator=all_of(of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)"), int_range(0, 2)),
     )
     parallel: int | Parallel | None = attrs.field(
         default=None,
-        validator=[
+        validator=all_of(
             of(int, nodes=("Parallel",), what="a number or Parallel(matrix=...)"),
             int_range(1, 200),
-        ],
+        ),
     )
     interruptible: bool | None = attrs.field(default=None, validator=of(bool, what=_BOOL))
     resource_group: str | None = attrs.field(default=None, validator=nonempty_str("resource_group"))

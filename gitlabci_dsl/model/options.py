@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ..gitlab import facts
-from .base import EXTRA, Node, checked, choice, choices, fail, int_range, of, seq
+from .base import EXTRA, LIST, Node, checked, choice, choices, fail, int_range, of, seq, shaped
 
 if TYPE_CHECKING:
     from .values import Reference
@@ -53,6 +53,7 @@ RETRY_WHEN: tuple[str, ...] = (
 INHERITABLE_DEFAULTS = facts.INHERITABLE_DEFAULTS
 
 
+@shaped(LIST)
 def _exit_codes(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
         return
@@ -108,7 +109,7 @@ def _inherit_value(allowed: tuple[str, ...] | None) -> Any:
             return
         fail(inst, attr.name, value, "must be True, False or a list of names", "inherit")
 
-    return check
+    return shaped(LIST)(check)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -179,6 +180,7 @@ class DastConfiguration(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
+@shaped(LIST)
 def _aud(inst: Any, attr: Any, value: Any) -> None:
     if isinstance(value, str) and value:
         return

@@ -8,13 +8,14 @@ from typing import Any
 
 import attrs
 
-from .base import EXTRA, Node, checked, fail
+from .base import EXTRA, LIST, Node, Shape, checked, fail, shaped
 
 __all__ = ["MAX_MATRIX_JOBS", "Parallel"]
 
 MAX_MATRIX_JOBS = 200
 
 
+@shaped(Shape(items=Shape(values=LIST)))
 def _matrix(inst: Any, attr: Any, value: Any) -> None:
     if not isinstance(value, (list, tuple)) or not value:
         fail(

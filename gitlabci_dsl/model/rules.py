@@ -13,8 +13,10 @@ import attrs
 
 from .base import (
     EXTRA,
+    PLAIN,
     SCALAR_TYPES,
     Node,
+    Shape,
     checked,
     choice,
     duration,
@@ -23,6 +25,7 @@ from .base import (
     mapping,
     of,
     seq,
+    shaped,
 )
 from .job import WHEN_VALUES
 
@@ -48,7 +51,7 @@ def _paths_or(node: str, what: str, anchor: str) -> Any:
             fail(inst, attr.name, value, f"must be {what} (a lone string is not a list)", anchor)
         listed(inst, attr, value)
 
-    return check
+    return shaped(Shape((node,), items=PLAIN))(check)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["Service"]
 
 
-def _command(inst: Any, attr: Any, value: Any) -> None:
-    seq(str, what="strings", one=True, non_empty=True, anchor="servicescommand")(inst, attr, value)
+_COMMAND = seq(str, what="strings", one=True, non_empty=True, anchor="servicescommand")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -34,7 +33,7 @@ class Service(Node):
         default=None,
         validator=seq(str, what="strings", non_empty=True, anchor="servicesentrypoint"),
     )
-    command: Sequence[str] | str | None = attrs.field(default=None, validator=_command)
+    command: Sequence[str] | str | None = attrs.field(default=None, validator=_COMMAND)
     variables: Mapping[str, str | int | float | bool | Variable] | None = attrs.field(
         default=None,
         validator=mapping(

@@ -9,6 +9,7 @@ import attrs
 
 from .base import (
     EXTRA,
+    LIST,
     MANDATORY,
     Node,
     checked,
@@ -18,6 +19,7 @@ from .base import (
     mapping,
     of,
     seq,
+    shaped,
     sized_str,
 )
 
@@ -31,6 +33,7 @@ _A = "specinputs"
 _TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,), "array": (list, tuple)}
 
 
+@shaped(LIST)
 def _options(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
         return
@@ -122,10 +125,7 @@ class Input(Node):
         return self.default is not MANDATORY
 
 
-def _inputs(inst: Any, attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    mapping(type(None), nodes=("Input",), what="Input(...) or None", anchor=_A)(inst, attr, value)
+_INPUTS = mapping(type(None), nodes=("Input",), what="Input(...) or None", anchor=_A)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -135,7 +135,7 @@ class Spec(Node):
     See https://docs.gitlab.com/ci/yaml/#spec
     """
 
-    inputs: Mapping[str, Input | None] | None = attrs.field(default=None, validator=_inputs)
+    inputs: Mapping[str, Input | None] | None = attrs.field(default=None, validator=_INPUTS)
     include: Sequence[Include] | None = attrs.field(
         default=None, validator=seq(nodes=("Include",), what="Include(...)", anchor="specinclude")
     )

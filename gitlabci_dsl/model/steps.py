@@ -8,13 +8,14 @@ from typing import Any
 import attrs
 
 from ..errors import ValidationError
-from .base import DOCS, EXTRA, Node, checked, fail, mapping, of, pattern
+from .base import DOCS, EXTRA, NAMED, Node, checked, fail, mapping, of, pattern, shaped
 
 __all__ = ["Step"]
 
 _A = "run"
 
 
+@shaped(NAMED)
 def _ref(inst: Any, attr: Any, value: Any) -> None:
     if value is None or (isinstance(value, str) and value):
         return

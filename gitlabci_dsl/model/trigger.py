@@ -7,7 +7,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from .base import EXTRA, Node, checked, choice, exclusive, fail, is_node, mapping, nonempty_str, of
+from .base import (
+    EXTRA,
+    Node,
+    Shape,
+    checked,
+    choice,
+    exclusive,
+    fail,
+    is_node,
+    mapping,
+    nonempty_str,
+    of,
+    shaped,
+)
 
 if TYPE_CHECKING:
     from .include import Include
@@ -31,6 +44,7 @@ class Forward(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
+@shaped(Shape(items=Shape(("Include",))))
 def _include(inst: Any, attr: Any, value: Any) -> None:
     if value is None or isinstance(value, str):
         if isinstance(value, str) and not value.endswith((".yml", ".yaml")):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .base import EXTRA, Node, checked, fail, is_node, of, seq
+from .base import EXTRA, Node, Shape, checked, fail, is_node, of, seq, shaped
 
 if TYPE_CHECKING:
     from .values import Reference
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["Variable"]
 
 
+@shaped(Shape(("Reference",)))
 def _value_check(inst: Any, attr: Any, value: Any) -> None:
     if value is None or isinstance(value, str) or is_node(value, ("Reference",)):
         return
