@@ -1,7 +1,7 @@
 """The ``gitlabci-dsl`` command line.
 
-Exit codes: 0 success; 1 a pipeline is invalid or (with ``--check``) a generated file is stale;
-2 usage error (unknown option, a path that does not exist).
+Exit codes: 0 success; 1 a pipeline is invalid or (with ``--check`` or ``--diff``) a generated
+file is stale; 2 usage error (unknown option, a path that does not exist, nothing to work on).
 """
 
 # No ``from __future__ import annotations`` here: typer reads the command signatures at every
@@ -94,7 +94,11 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     ] = False,
     diff: Annotated[
         bool,
-        typer.Option("--diff", help="Write nothing; print a unified diff of what would change."),
+        typer.Option(
+            "--diff",
+            help="Write nothing; print a unified diff of what would change, and exit 1 when "
+            "anything would (as --check does).",
+        ),
     ] = False,
     stdout: Annotated[
         bool,
@@ -125,9 +129,10 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
     --stdout too. YAML that would be written or printed is checked against GitLab's schema
     (unless --no-validate) and the checks GitLab runs when it creates a pipeline; an output
     equal to its file on disk was checked when it was written. Outputs must be .yml files
-    inside the project (not in .git/). If any module fails, nothing is written. Exit 0 on
-    success, 1 when a pipeline is invalid, a file is stale (--check) or was written
-    (--fail-on-write), 2 on usage errors.
+    inside the project (not in .git/). If any module fails, nothing is written. What a module
+    prints goes to standard error. Exit 0 on success, 1 when a pipeline is invalid, a file is
+    stale (--check, --diff) or was written (--fail-on-write), 2 on usage errors (no such path,
+    no pipeline module found).
     """
     from . import project
     from .term import detail, info, paint, safe
@@ -154,7 +159,7 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
             state = "missing" if old is None else "stale"
             where = project.display_path(target.output, config.root)
             stream.write(f"{paint(state + ':', 'yellow', stream)} {safe(where)}\n")
-        if check and made.stale:
+        if made.stale:
             typer.echo("run 'gitlabci-dsl compile' to regenerate", err=True)
             raise typer.Exit(1)
         if check:
@@ -388,11 +393,13 @@ def import_(
 def init() -> None:
     """Start a project: pipelines/main.py (DockerBuild, TrivyScan and a deploy that needs a
     clean scan), tests/test_pipelines.py (a snapshot of the generated YAML and a lint check,
-    with gitlabci-dsl's pytest plugin) and a .pre-commit-config.yaml whose hook regenerates
-    the YAML on every commit.
+    with gitlabci-dsl's pytest plugin), a .pre-commit-config.yaml whose hook regenerates
+    the YAML on every commit, and the [tool.gitlabci-dsl] table of pyproject.toml, which lets
+    every command find the project from any of its folders.
 
     Never overwrites: if the pipeline or the test exists, nothing is written; an existing
-    .pre-commit-config.yaml is left alone and the entry to add is printed. A hand-written
+    .pre-commit-config.yaml is left alone and the entry to add is printed; the table is
+    appended to an existing pyproject.toml that has none, the rest of it left as it is. A hand-written
     .gitlab-ci.yml is refused too: 'gitlabci-dsl import' starts from it. Exit 0 on success,
     1 when it refuses.
     """
@@ -407,9 +414,10 @@ def init() -> None:
         if chosen.refusal is not None:
             _fail(chosen.refusal)
         made = [project.Target(module=p, output=p, text=text) for p, text in chosen.write.items()]
+        existed = {path for path in chosen.write if path.exists()}
         project.write(project.files(root, made))
     for path in chosen.write:
-        info("written:", project.display_path(path, root))
+        info("updated:" if path in existed else "written:", project.display_path(path, root))
     for path in chosen.kept:
         typer.echo(
             f"kept: {project.display_path(path, root)} exists; add this under its repos:\n"

@@ -98,12 +98,30 @@ class Build(NamedTuple):
 
 
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding pyproject.toml (``start`` if none)."""
+    """The project ``start`` is in: the nearest folder at or above it whose pyproject.toml has
+    a ``[tool.gitlabci-dsl]`` table; else the nearest with a pyproject.toml; else the nearest
+    git work tree's top; else ``start``. So every command works from any folder of the
+    project, even one with a pyproject.toml of its own (a package of a monorepo)."""
     start = start.resolve()
+    nearest: Path | None = None
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            if _configures(pyproject):
+                return folder
+            nearest = nearest or folder
+        if nearest is None and (folder / ".git").exists():
             return folder
-    return start
+    return nearest or start
+
+
+def _configures(pyproject: Path) -> bool:
+    """Whether ``pyproject`` may hold a ``[tool.gitlabci-dsl]`` table (see _MAY_CONFIGURE)."""
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return _MAY_CONFIGURE.search(text) is not None and "gitlabci-dsl" in text
 
 
 # Where a [tool.gitlabci-dsl] table can begin: a table header, a dotted key under [tool], or an
@@ -272,7 +290,9 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
     previous = sys.modules.get(name)
     sys.modules[name] = module
     try:
-        with _importable(path, config.root):
+        # What the module prints goes to standard error: standard output may be the YAML
+        # itself (--stdout), piped into another tool.
+        with _importable(path, config.root), contextlib.redirect_stdout(sys.stderr):
             spec.loader.exec_module(module)
     except SyntaxError as exc:
         file = display_path(Path(exc.filename), config.root) if exc.filename else rel
@@ -357,7 +377,11 @@ def build(
     """
     modules = discover(config, paths)
     if not modules:
-        raise LoadError(f"no pipeline modules found in {config.pipelines}/")
+        raise UsageError(
+            f"no pipeline modules found in {config.pipelines}/ of the project at {config.root}; "
+            "run 'gitlabci-dsl init' there, or set [tool.gitlabci-dsl] pipelines = \"FOLDER\" "
+            "in its pyproject.toml"
+        )
     targets: list[Target] = []
     errors: list[str] = []
     for module in modules:

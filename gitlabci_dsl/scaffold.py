@@ -1,12 +1,14 @@
 """``gitlabci-dsl init``: the files a new project starts from.
 
 A pipeline that builds the image, scans it and deploys only a clean one; a test that snapshots
-its YAML and checks it lints clean; a pre-commit hook that regenerates the YAML. Nothing that
-exists is overwritten.
+its YAML and checks it lints clean; a pre-commit hook that regenerates the YAML; the
+``[tool.gitlabci-dsl]`` table of pyproject.toml, which marks the project's root. Nothing that
+exists is overwritten: the table is appended to an existing pyproject.toml that lacks one.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -116,4 +118,39 @@ def plan(root: Path, pipelines: str) -> Plan:
                 f"with 'gitlabci-dsl import {MAIN_OUTPUT} -o {pipelines}/main.py' instead",
             )
     write = {path: text for path, text in files.items() if path not in existing}
+    pyproject = root / "pyproject.toml"
+    configured = _configured(pyproject, pipelines)
+    if configured is not None:
+        write[pyproject] = configured
     return Plan(write, existing, None)
+
+
+def _configured(pyproject: Path, pipelines: str) -> str | None:
+    """pyproject.toml with a ``[tool.gitlabci-dsl]`` table added (appended to the file as it
+    is, nothing else touched), or None when it has one: it marks the project's root, so that
+    every command finds the project from any of its folders."""
+    from .project import load_config
+
+    table = (
+        "[tool.gitlabci-dsl]\n"
+        "# pipelines/main.py -> .gitlab-ci.yml, pipelines/NAME.py -> .gitlab/ci/NAME.yml\n"
+        f"pipelines = {json.dumps(pipelines)}\n"
+    )
+    if not pyproject.is_file():
+        return table
+    text = pyproject.read_text(encoding="utf-8")
+    if _has_table(text):
+        return None
+    load_config(pyproject.parent)  # refuses a pyproject.toml that is not valid TOML
+    return text + ("" if text.endswith("\n") or not text else "\n") + "\n" + table
+
+
+def _has_table(text: str) -> bool:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "gitlabci-dsl" in tool

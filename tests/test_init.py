@@ -100,3 +100,52 @@ def test_a_hand_written_gitlab_ci_yml_points_to_import(project: Path) -> None:
     assert result.exit_code == 1
     assert "gitlabci-dsl import .gitlab-ci.yml -o pipelines/main.py" in result.stderr
     assert not (project / "pipelines/main.py").exists()
+
+
+def test_init_marks_the_project_root_so_commands_work_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a pyproject.toml, init writes one with the [tool.gitlabci-dsl] table; a
+    pyproject.toml without the table gets it appended, the rest untouched; then compile, lint
+    and explain work from a subfolder, even one with a pyproject.toml of its own."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "written: pyproject.toml" in result.stdout
+    assert (
+        (tmp_path / "pyproject.toml")
+        .read_text(encoding="utf-8")
+        .startswith(
+            "[tool.gitlabci-dsl]\n# pipelines/main.py -> .gitlab-ci.yml, pipelines/NAME.py -> "
+            '.gitlab/ci/NAME.yml\npipelines = "pipelines"\n'
+        )
+    )
+    package = tmp_path / "services" / "api"
+    package.mkdir(parents=True)
+    (package / "pyproject.toml").write_text('[project]\nname = "api"\n', encoding="utf-8")
+    monkeypatch.chdir(package)
+    assert runner.invoke(app, ["compile"]).exit_code == 0
+    assert (tmp_path / ".gitlab-ci.yml").is_file()
+    assert runner.invoke(app, ["compile", "--check"]).exit_code == 0
+    assert runner.invoke(app, ["lint"]).exit_code == 0
+    assert runner.invoke(app, ["explain"]).exit_code == 0
+    assert not (package / ".gitlab-ci.yml").exists()
+
+
+def test_init_appends_the_table_to_an_existing_pyproject(project: Path) -> None:
+    before = (project / "pyproject.toml").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "updated: pyproject.toml" in result.stdout
+    after = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert after.startswith(before)
+    assert after[len(before) :] == (
+        "\n[tool.gitlabci-dsl]\n# pipelines/main.py -> .gitlab-ci.yml, pipelines/NAME.py -> "
+        '.gitlab/ci/NAME.yml\npipelines = "pipelines"\n'
+    )
+    (project / "pipelines/main.py").unlink()
+    (project / "tests/test_pipelines.py").unlink()
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 0, again.output
+    assert "pyproject.toml" not in again.stdout  # it has the table now: left alone
+    assert (project / "pyproject.toml").read_text(encoding="utf-8") == after

@@ -77,9 +77,8 @@ def test_a_broken_pipeline_fails_and_leaves_the_yaml_alone(
     main.write_text(PIPELINE.replace("stage=build,", 'stage="nope",'), encoding="utf-8")
     result = try_repo(repo, "gitlabci-dsl-compile", pre_commit_home)
     assert result.returncode == 1
-    assert "error: pipelines/main.py: job 'make': stage 'nope' is not in the pipeline's" in (
-        result.stdout
-    )
+    assert "error: pipelines/main.py: GitLab would refuse .gitlab-ci.yml:" in result.stdout
+    assert "job 'make': stage 'nope' is not in stages" in result.stdout
     assert (repo / ".gitlab-ci.yml").read_bytes() == before
 
 
