@@ -17,7 +17,7 @@ import attrs
 
 from .. import compiler
 from ..errors import GitlabCIDSLError
-from ..model.base import Node
+from ..model.base import Node, Shape, shape_of
 from ..model.values import Reference
 
 __all__ = ["Converter", "UntypedError", "same"]
@@ -26,15 +26,8 @@ __all__ = ["Converter", "UntypedError", "same"]
 _KEY_OF_FIELD = compiler.KEYWORD_OF_FIELD
 _FIELD_OF_KEY = {key: field for field, key in _KEY_OF_FIELD.items()}
 
-# Named in annotations but never built from a mapping: they are references to other jobs.
+# Named in validators but never built from a mapping: they are references to other jobs.
 _NOT_FROM_MAPPING = frozenset({"Job", "Stage", "Reference"})
-
-
-def _is_model_node(name: str) -> bool:
-    """True for a model class of the public API (``Artifacts``, ``Rule``...), by name."""
-    import gitlabci_dsl
-
-    return gitlabci_dsl._WHERE.get(name, "").startswith("model.")
 
 
 def node_class(name: str) -> type[Node]:
@@ -45,46 +38,9 @@ def node_class(name: str) -> type[Node]:
     return cls
 
 
-class _Shape:
-    """What a field's annotation allows: node classes for a mapping, the item shape of a list,
-    the value shape of a mapping of names."""
-
-    __slots__ = ("items", "nodes", "values")
-
-    def __init__(self, annotation: str) -> None:
-        self.nodes: tuple[str, ...] = ()
-        self.items: _Shape | None = None
-        self.values: _Shape | None = None
-        nodes: list[str] = []
-        for alternative in _split(annotation):
-            if alternative.startswith("Sequence["):
-                self.items = _Shape(alternative[len("Sequence[") : -1])
-                # A lone item is accepted where a list is (``cache: {...}``).
-                nodes.extend(n for n in self.items.nodes if n not in nodes)
-            elif alternative.startswith("Mapping["):
-                self.values = _Shape(_split(alternative[len("Mapping[") : -1], ",")[1])
-            elif (
-                _is_model_node(alternative)
-                and alternative not in _NOT_FROM_MAPPING
-                and alternative not in nodes
-            ):
-                nodes.append(alternative)
-        self.nodes = tuple(nodes)
-
-
-def _split(text: str, sep: str = "|") -> list[str]:
-    """Split ``text`` at ``sep`` outside brackets."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
+def _buildable(shape: Shape) -> tuple[str, ...]:
+    """The node classes a mapping may become where a field's shape is ``shape``."""
+    return tuple(name for name in shape.nodes if name not in _NOT_FROM_MAPPING)
 
 
 class UntypedError(Exception):
@@ -92,20 +48,21 @@ class UntypedError(Exception):
 
 
 class _Fields:
-    """One node class's fields: key → (field name, shape), positional field, required ones."""
+    """One node class's fields: key → (field name, shape), positional field, required ones;
+    each shape is the one the field's validator declares (:func:`.model.base.shape_of`)."""
 
     __slots__ = ("by_key", "cls", "positional", "required")
 
     def __init__(self, cls: type[Node]) -> None:
         self.cls = cls
-        self.by_key: dict[str, tuple[str, _Shape]] = {}
+        self.by_key: dict[str, tuple[str, Shape]] = {}
         self.positional: str | None = None
         self.required: set[str] = set()
         for field in attrs.fields(cast("Any", cls)):
             if field.name in ("extra", "source"):
                 continue
             key = _KEY_OF_FIELD.get(field.name, field.name)
-            self.by_key[key] = (field.name, _Shape(str(field.type)))
+            self.by_key[key] = (field.name, shape_of(field))
             if field.default is attrs.NOTHING:
                 self.required.add(field.name)
 
@@ -246,17 +203,18 @@ class Converter:
         except GitlabCIDSLError:
             return None
 
-    def value(self, value: Any, shape: _Shape) -> Any:
+    def value(self, value: Any, shape: Shape) -> Any:
         """``value`` with its mappings typed as ``shape`` allows; raises ``UntypedError``."""
         if isinstance(value, dict):
             if shape.values is not None:
                 inner = shape.values
                 return {k: self.value(v, inner) for k, v in value.items()}
-            for candidate in shape.nodes:
+            candidates = _buildable(shape)
+            for candidate in candidates:
                 node = self._try_node(candidate, value, None)
                 if node is not None:
                     return node
-            if shape.nodes:
+            if candidates:
                 raise UntypedError(value)
             return value
         if isinstance(value, list) and shape.items is not None:
