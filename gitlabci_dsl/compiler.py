@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from .errors import CompileError
+from .gitlab.facts import DEPRECATED_GLOBALS
 from .model.base import MANDATORY, Node
 
 if TYPE_CHECKING:
@@ -85,8 +86,9 @@ JOB_KEY_ORDER: tuple[str, ...] = (
     "except",
 )
 
-# Deprecated globals (GitLab prefers them under ``default``) come last, before the jobs.
-_DEPRECATED_GLOBALS = ("image", "services", "before_script", "after_script", "cache")
+# Deprecated globals (GitLab prefers them under ``default``) come last, before the jobs, in the
+# order a job writes the same keys.
+_DEPRECATED_GLOBALS = tuple(key for key in JOB_KEY_ORDER if key in DEPRECATED_GLOBALS)
 TOP_LEVEL_ORDER: tuple[str, ...] = (
     "include",
     "stages",

@@ -18,6 +18,7 @@ __all__ = [
     "MAX_EXTENDS_DEPTH",
     "MAX_INCLUDES",
     "MAX_NEEDS",
+    "MAX_PARALLEL",
     "MAX_YAML_DEPTH",
     "MAX_YAML_SIZE_BYTES",
     "REMOTE_SCHEMES",
@@ -78,6 +79,9 @@ DEFAULT_STAGE: Final = "test"
 
 MATRIX_LIMIT: Final = 200
 """Most jobs one ``parallel:matrix`` may create."""
+
+MAX_PARALLEL: Final = 200
+"""Most copies ``parallel: N`` may run of one job (https://docs.gitlab.com/ci/yaml/#parallel)."""
 
 MAX_NEEDS: Final = 50
 """Most jobs one job's ``needs`` may list: an instance limit, 50 on

@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from ..compiler import TOP_LEVEL_ORDER
 from ..errors import GitlabCIDSLError
-from ..model.job import RESERVED_JOB_NAMES
+from ..gitlab.facts import RESERVED_JOB_NAMES
 from ..model.values import Reference
 from .convert import Converter, UntypedError, same
 from .render import Call, Expr, Layout, in_docstring, py_str, statement
@@ -38,8 +39,8 @@ class Imported(NamedTuple):
     warnings: list[str]
 
 
-_DEPRECATED = ("image", "services", "before_script", "after_script", "cache")
-_GLOBALS = ("variables", "workflow", "default", "include", *_DEPRECATED)
+# The top-level keywords that become Pipeline(...) arguments (stages: too, handled on its own).
+_GLOBALS = frozenset(TOP_LEVEL_ORDER) - {"stages"}
 # Module-level names the generated code defines itself, besides jobs and stages.
 _TAKEN = frozenset({"pipeline", "output", "workflow", "default", "spec", "ci"})
 
@@ -408,18 +409,8 @@ class _Module:
         return lines
 
 
-_PIPELINE_ORDER = (
-    "spec",
-    "include",
-    "stages",
-    "variables",
-    "workflow",
-    "default",
-    *_DEPRECATED,
-    "jobs",
-    "extra",
-    "included",
-)
+# Pipeline(...) arguments in the order the compiler writes the keys.
+_PIPELINE_ORDER = ("spec", *TOP_LEVEL_ORDER, "jobs", "extra", "included")
 
 
 def _is_job(key: str, value: Any) -> bool:

@@ -271,7 +271,7 @@ class Job(Node):
         default=None,
         validator=all_of(
             of(int, nodes=("Parallel",), what="a number or Parallel(matrix=...)"),
-            int_range(1, 200),
+            int_range(1, facts.MAX_PARALLEL),
         ),
     )
     interruptible: bool | None = attrs.field(default=None, validator=of(bool, what=_BOOL))

@@ -8,11 +8,12 @@ from typing import Any
 
 import attrs
 
+from ..gitlab import facts
 from .base import EXTRA, LIST, Node, Shape, checked, fail, shaped
 
 __all__ = ["MAX_MATRIX_JOBS", "Parallel"]
 
-MAX_MATRIX_JOBS = 200
+MAX_MATRIX_JOBS = facts.MATRIX_LIMIT
 
 
 @shaped(Shape(items=Shape(values=LIST)))
