@@ -35,6 +35,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .model.pipeline import Pipeline
+    from .project import Target
 
 __all__ = ["assert_clean", "gitlabci_compile", "gitlabci_snapshot"]
 
@@ -46,7 +47,12 @@ def _root(start: Path) -> Path:
 
 
 def compile_path(path: str | Path, root: Path) -> str:
-    """The checked text ``gitlabci-dsl compile`` writes for the module at ``path``.
+    """The checked text ``gitlabci-dsl compile`` writes for the module at ``path``."""
+    return _target(path, root).text
+
+
+def _target(path: str | Path, root: Path) -> Target:
+    """The :class:`~gitlabci_dsl.project.Target` compile writes for the module at ``path``.
 
     Built as compile builds it: with the project's other pipeline modules, so that two modules
     writing the same file fail here as they fail there (only ``path``'s text is checked with
@@ -61,7 +67,7 @@ def compile_path(path: str | Path, root: Path) -> str:
     if module not in modules:
         modules.append(module)
     made = project.build(config, modules, checked=[module])
-    return next(t.text for t in made.targets if t.module == module)
+    return next(t for t in made.targets if t.module == module)
 
 
 @pytest.fixture
@@ -109,12 +115,22 @@ def assert_clean(target: str | Path | Pipeline, *, root: str | Path | None = Non
     base = _root(Path(root) if root is not None else Path.cwd())
     config = load_config(base)
     if isinstance(target, (str, Path)):
-        text, name = compile_path(target, base), str(target)
+        from .errors import GitlabCIDSLError
+        from .project import display_path
+
+        try:
+            compiled = _target(target, base)
+        except GitlabCIDSLError as exc:  # compile's message, not gitlabci-dsl's traceback
+            pytest.fail(str(exc), pytrace=False)
+        # Findings are at lines of the YAML: name that file, and the module it comes from.
+        text, file = compiled.text, display_path(compiled.output, base)
+        name = f"{target} ({file})"
     else:
-        text, name = to_yaml(target), "pipeline"
+        text, file = to_yaml(target), "pipeline.yml"
+        name = "pipeline"
     findings = [
         f
-        for f in lint_text(text, name, root=base, ignore=config.lint_ignore)
+        for f in lint_text(text, file, root=base, ignore=config.lint_ignore)
         if f.severity in ("error", "warning")
     ]
     if findings:

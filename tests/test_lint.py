@@ -395,3 +395,21 @@ def test_a_missing_local_include_is_reported_once(tmp_path: Path) -> None:
     found = rules_of(text, root=tmp_path)
     assert "include-local-missing" in found
     assert not found & {"extends-undefined", "needs-undefined", "job-without-script"}
+
+
+def test_every_finding_has_a_line_and_a_column(corpus: list[Path]) -> None:
+    """A line inside a block scalar points at its first character; a job named by an input
+    (`$[[ inputs.job_name ]]:`) keeps its position under the name it gets. Over the corpus,
+    no finding lacks either."""
+    text = (
+        "spec:\n  inputs:\n    job_name: {default: scan}\n---\n"
+        "$[[ inputs.job_name ]]:\n  script:\n    - |\n      echo hi\n"
+        "      docker login -p $CI_REGISTRY_PASSWORD\n  allow_failure: true\n"
+        "  artifacts: {reports: {sast: gl-sast-report.json}}\n"
+    )
+    placed = {f.rule: (f.line, f.column) for f in lint_text(text, "ci.yml")}
+    assert placed["secret-on-command-line"] == (9, 7)
+    assert placed["scan-allow-failure"] == (10, 3)
+    for path in corpus:
+        for finding in lint_text(path.read_text(encoding="utf-8"), path.name, root=path.parent):
+            assert finding.line is not None and finding.column is not None, (path.name, finding)

@@ -58,12 +58,19 @@ def test_snapshot_records_then_guards_the_compiled_bytes(
 
 
 def test_assert_clean_names_each_finding(pytester: pytest.Pytester, user_project: Path) -> None:
-    """assert_clean fails on a pipeline lint warns about, naming the rule and the line."""
+    """assert_clean fails on a pipeline lint warns about, naming the module, the rule, and the
+    line and column of the YAML file it compiles to (not of the .py file)."""
     insecure = PIPELINE.replace('["make"]', '["docker login -p $CI_REGISTRY_PASSWORD"]')
     (user_project / "pipelines/main.py").write_text(insecure, encoding="utf-8")
     result = pytester.runpytest_subprocess("-k", "clean")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*pipelines/main.py is not clean:*", "*secret-on-command-line*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*pipelines/main.py (.gitlab-ci.yml) is not clean:*",
+            "*.gitlab-ci.yml:7:5: warning?secret-on-command-line? *",
+        ]
+    )
+    assert "pipelines/main.py:7" not in result.stdout.str()
 
 
 def test_compile_fixture_refuses_what_gitlab_refuses(

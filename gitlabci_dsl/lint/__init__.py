@@ -62,7 +62,24 @@ def lint_text(
     except YamlSyntaxError as exc:
         return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
     findings = lint_documents(documents, file, root=root, schema=schema, practice=practice)
-    return _filter(findings, text, ignore)
+    return _filter(_with_columns(findings, text), text, ignore)
+
+
+def _with_columns(findings: list[Finding], text: str) -> list[Finding]:
+    """Findings placed on a line but not a column (a line inside a block scalar) point at
+    the line's first character that is not blank."""
+    if all(f.line is None or f.column is not None for f in findings):
+        return findings
+    lines = text.splitlines()
+    placed = []
+    for finding in findings:
+        number = finding.line
+        if number is not None and finding.column is None and number <= len(lines):
+            line = lines[number - 1]
+            placed.append(finding._replace(column=len(line) - len(line.lstrip()) + 1))
+        else:
+            placed.append(finding)
+    return placed
 
 
 def lint_documents(
@@ -75,14 +92,30 @@ def lint_documents(
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
-    from ..gitlab.expand import ConfigTooBigError, gitlab_view, pipeline_data
+    from ..gitlab.expand import (
+        ConfigTooBigError,
+        gitlab_view,
+        input_defaults,
+        interpolate,
+        pipeline_data,
+    )
     from ..gitlab.facts import GLOBAL_KEYS
     from .semantics import check
 
     documents = list(documents)
     if len(documents) > 1:
-        # A `spec:` header: the pipeline is checked with each input at its default.
-        documents[-1] = documents[-1]._replace(data=pipeline_data(documents))
+        # A `spec:` header: the pipeline is checked with each input at its default. A job
+        # named by an input (`$[[ inputs.job_name ]]:`) keeps its positions under its name.
+        body = documents[-1]
+        inputs = input_defaults(documents[0].data)
+        positions = dict(body.positions)
+        for path, position in body.positions.items():
+            key = path[0] if path else None
+            if isinstance(key, str) and "$[[" in key:
+                named = interpolate(key, inputs)
+                if isinstance(named, str):
+                    positions.setdefault((named, *path[1:]), position)
+        documents[-1] = body._replace(data=pipeline_data(documents), positions=positions)
     findings: list[Finding] = []
     for number, document in enumerate(documents):
         for duplicate in document.duplicates:
