@@ -412,4 +412,5 @@ def test_every_finding_has_a_line_and_a_column(corpus: list[Path]) -> None:
     assert placed["scan-allow-failure"] == (10, 3)
     for path in corpus:
         for finding in lint_text(path.read_text(encoding="utf-8"), path.name, root=path.parent):
-            assert finding.line is not None and finding.column is not None, (path.name, finding)
+            assert finding.line is not None, (path.name, finding)
+            assert finding.column is not None, (path.name, finding)
