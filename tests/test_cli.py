@@ -206,6 +206,19 @@ BAD_MODULES = {
         "from gitlabci_dsl import Job\n\nJob('build', script=['x'], retry=5)\n",
         "pipelines/main.py:3: job 'build': retry=5 must be a whole number from 0 to 2",
     ),
+    "misspelt keyword": (
+        "from gitlabci_dsl import Job\n\nJob('build', scripts=['x'])\n",
+        "pipelines/main.py:3: TypeError: Job.__init__() got an unexpected keyword argument "
+        "'scripts'; did you mean 'script'?",
+    ),
+    "misspelt block keyword": (
+        "from gitlabci_dsl import DockerBuild\n\nDockerBuild(dockerfle='Dockerfile')\n",
+        "did you mean 'dockerfile'?",
+    ),
+    "block as a job": (
+        "from gitlabci_dsl import DockerBuild, Pipeline\npipeline = Pipeline(jobs=[DockerBuild()])\n",
+        "(DockerBuild is a building block: pass its job, DockerBuild(...).job())",
+    ),
     "compile error": (
         "from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[Job('deploy', script=['x'], needs=['scan'])])\n",
         "pipelines/main.py: GitLab would refuse .gitlab-ci.yml:4:5: error[needs-undefined] "

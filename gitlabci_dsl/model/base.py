@@ -365,6 +365,14 @@ def _set(inst: object, name: str, value: object) -> None:
     object.__setattr__(inst, name, value)
 
 
+def block_hint(value: object, nodes: tuple[str, ...]) -> str:
+    """For a building block given where a job is wanted: how to get its job."""
+    if "Job" not in nodes or not callable(getattr(value, "job", None)):
+        return ""
+    kind = type(value).__name__
+    return f" ({kind} is a building block: pass its job, {kind}(...).job())"
+
+
 def is_node(value: object, names: tuple[str, ...]) -> bool:
     """Whether ``value`` is one of the node classes ``names`` (or a subclass of one)."""
     return isinstance(value, Node) and value.node_kind in names
@@ -384,7 +392,8 @@ def of(
             return
         if nodes and is_node(value, nodes):
             return
-        fail(inst, attr.name, value, f"must be {what}, not {type_name(value)}", anchor)
+        rule = f"must be {what}, not {type_name(value)}"
+        fail(inst, attr.name, value, rule + block_hint(value, nodes), anchor)
 
     listed = list in types or tuple in types
     named = Mapping in types or dict in types
@@ -421,13 +430,15 @@ def seq(
                 fail(inst, name, value, f"must be a list of {what}, not bool", anchor)
             return
         else:
-            fail(inst, name, value, f"must be a list of {what}, not {type_name(value)}", anchor)
+            rule = f"must be a list of {what}, not {type_name(value)}"
+            fail(inst, name, value, rule + block_hint(value, nodes), anchor)
         for item in items:
             if isinstance(item, types) and not isinstance(item, bool):
                 continue
             if nodes and is_node(item, nodes):
                 continue
-            fail(inst, name, value, f"must be a list of {what}; item {_show(item)} is not", anchor)
+            rule = f"must be a list of {what}; item {_show(item)} is not"
+            fail(inst, name, value, rule + block_hint(item, nodes), anchor)
         if non_empty and not items:
             fail(inst, name, value, "must not be empty (GitLab rejects an empty list here)", anchor)
         if items is not value:

@@ -11,6 +11,7 @@ from .base import (
     EXTRA,
     SCALAR_TYPES,
     Node,
+    block_hint,
     checked,
     choice,
     duration,
@@ -169,7 +170,8 @@ def _jobs(inst: Any, attr: Any, value: Any) -> None:
                     inst,
                     "jobs",
                     item,
-                    f"must hold Job objects, not {type(item).__name__}",
+                    f"must hold Job objects, not {type(item).__name__}"
+                    + block_hint(item, ("Job",)),
                     "job-keywords",
                 )
         if type(value) is not tuple:
