@@ -860,7 +860,7 @@ def test_registry_prune_job() -> None:
 
 def test_registry_prune_validation() -> None:
     """Bad regexes, quotes that would break the shell, and cloud registries are refused."""
-    with pytest.raises(ValidationError, match="not a valid regex"):
+    with pytest.raises(ValidationError, match="not a regex RE2 accepts"):
         RegistryPrune(name_regex_keep="(")
     with pytest.raises(ValidationError, match="must not contain a quote"):
         RegistryPrune(name_regex_delete="it's")
@@ -1384,3 +1384,13 @@ def test_literal_words_are_shlex_quote_words(value: str) -> None:
     import shlex
 
     assert literal(value) == shlex.quote(value)
+
+
+def test_cleanup_regexes_are_the_ones_gitlabs_re2_accepts() -> None:
+    """GitLab matches tag names with RE2: a lookahead, which Python's re takes, is refused
+    when the block is built instead of by GitLab's API at run time."""
+    from gitlabci_dsl import RegistryCleanup, ValidationError
+
+    with pytest.raises(ValidationError, match="not a regex RE2 accepts"):
+        RegistryCleanup(name_regex_keep="^(?!main).*")
+    assert RegistryCleanup(name_regex_keep="^(main|v.+)$").name_regex_keep == "^(main|v.+)$"

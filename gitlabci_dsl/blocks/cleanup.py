@@ -79,10 +79,13 @@ def check_regex(inst: Any, attr: Any, value: Any) -> None:
             "must not hold control characters or line breaks (it goes into a shell line)",
             "",
         )
-    try:
-        re.compile(value)
-    except re.error as exc:
-        fail(inst, attr.name, value, f"is not a valid regex: {exc}", "")
+    from ..gitlab.regex import compile_re2
+
+    # GitLab matches tag names with RE2 (Gitlab::UntrustedRegexp): what RE2 refuses
+    # (lookarounds, backreferences) GitLab's API refuses, at run time.
+    compiled = compile_re2(value)
+    if isinstance(compiled, str):
+        fail(inst, attr.name, value, f"is not a regex RE2 accepts, as GitLab needs: {compiled}", "")
 
 
 def _api_call(token: str, curl_args: Sequence[str]) -> str:
