@@ -726,7 +726,7 @@ def test_cleanup_policy_and_validation() -> None:
     for bad, fragment in [
         ({"keep_n": -1}, "≥ 0"),
         ({"older_than": "a month"}, "'30d'"),
-        ({"name_regex_keep": "(unclosed"}, "not a valid regex"),
+        ({"name_regex_keep": "(unclosed"}, "not a regex RE2 accepts"),
         ({"token": "glpat-literal"}, "never the token"),
     ]:
         with pytest.raises(ValidationError, match=fragment):
