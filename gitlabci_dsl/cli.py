@@ -210,7 +210,7 @@ def lint(
     """
     from . import project
     from .gitlab.paths import read_file
-    from .lint import RULES, lint_text
+    from .lint import RULES, WHOLE_PIPELINE_RULES, included_by_others, lint_text
     from .lint.report import render
     from .term import detail, paint_findings
 
@@ -227,12 +227,18 @@ def lint(
         files = project.yaml_files(paths or (), config.root)
         if not files:
             _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
-        findings = []
+        texts = {}
         for file in files:
             shown = project.display_path(file, config.root)
-            findings += lint_text(
-                read_file(file, shown), shown, root=config.root, ignore=config.lint_ignore
-            )
+            texts[shown] = read_file(file, shown)
+        # A file another one includes is a part: checked with the file that includes it.
+        parts = included_by_others(texts, config.root)
+        findings = []
+        for shown, text in texts.items():
+            skip = config.lint_ignore
+            if shown in parts:
+                skip = (*skip, *WHOLE_PIPELINE_RULES)
+            findings += lint_text(text, shown, root=config.root, ignore=skip)
     detail(
         "checked "
         f"{len(files)} file(s): {', '.join(project.display_path(f, config.root) for f in files)}"

@@ -427,7 +427,9 @@ def build(
         fresh = [t for t in made.targets if t.module in wanted]
     else:
         fresh = [s.target for s in made.stale]
-    check_output(fresh, config.root, schema=schema, ignore=config.lint_ignore)
+    check_output(
+        fresh, config.root, schema=schema, ignore=config.lint_ignore, together=made.targets
+    )
     return made
 
 
@@ -560,23 +562,41 @@ def import_file(
 
 
 def check_output(
-    targets: Sequence[Target], root: Path, *, schema: bool = True, ignore: Sequence[str] = ()
+    targets: Sequence[Target],
+    root: Path,
+    *,
+    schema: bool = True,
+    ignore: Sequence[str] = (),
+    together: Sequence[Target] = (),
 ) -> None:
     """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
     written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
-    ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``)."""
+    ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``);
+    ``together``: every output of this compile, to find which are parts of another's pipeline
+    (as ``lint`` finds them)."""
     if not targets:
         return  # the usual ``compile --check``: every output is what was checked when written
-    from .lint import RULES, WHOLE_PIPELINE_RULES, lint_text
+    from .lint import RULES, WHOLE_PIPELINE_RULES, included_by_others, lint_text
 
+    # The outputs as they will be on disk: an output included by another is read from here.
+    texts = {display_path(t.output, root): t.text for t in (*together, *targets)}
+    parts = included_by_others(texts, root, pending=texts)
     problems = []
     for target in targets:
         output = display_path(target.output, root)
-        # A file other files include is checked with them, where its names are defined.
-        skip = (*ignore, *WHOLE_PIPELINE_RULES) if target.included else tuple(ignore)
+        # A file other files include is checked with them, where its names are defined:
+        # declared (Pipeline(included=True)) or found, as lint finds it.
+        part = target.included or output in parts
+        skip = (*ignore, *WHOLE_PIPELINE_RULES) if part else tuple(ignore)
         # Only errors stop compile: the practice rules, which only warn, are left to lint.
         findings = lint_text(
-            target.text, output, root=root, schema=schema, practice=False, ignore=skip
+            target.text,
+            output,
+            root=root,
+            schema=schema,
+            practice=False,
+            ignore=skip,
+            pending=texts,
         )
         for finding in findings:
             if finding.severity == "error":

@@ -414,3 +414,39 @@ def test_every_finding_has_a_line_and_a_column(corpus: list[Path]) -> None:
         for finding in lint_text(path.read_text(encoding="utf-8"), path.name, root=path.parent):
             assert finding.line is not None, (path.name, finding)
             assert finding.column is not None, (path.name, finding)
+
+
+def test_a_part_of_the_pipeline_is_linted_as_compile_checks_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module with Pipeline(included=True) (a stage its includer defines) compiles; lint of
+    the project then agrees, since the file it wrote is included by the main file: both check
+    a part with the file that includes it. Alone, it is still reported."""
+    from typer.testing import CliRunner
+
+    from gitlabci_dsl.cli import app
+
+    (project / "pipelines/main.py").write_text(
+        "from gitlabci_dsl import Include, Job, Pipeline\n"
+        "pipeline = Pipeline(stages=['build', 'release'], include=[Include(local="
+        "'.gitlab/ci/release.yml')], jobs=[Job('make', stage='build', script=['make'])])\n",
+        encoding="utf-8",
+    )
+    (project / "pipelines/release.py").write_text(
+        "from gitlabci_dsl import Job, Pipeline\n"
+        "pipeline = Pipeline(included=True, jobs=[Job('publish', stage='release', "
+        "needs=['make'], script=['publish'])])\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["compile"]).exit_code == 0
+    linted = runner.invoke(app, ["lint"])
+    assert linted.exit_code == 0, linted.stdout
+    alone = runner.invoke(app, ["lint", ".gitlab/ci/release.yml"])
+    assert alone.exit_code == 1
+    assert "undefined-stage" in alone.stdout
+    # Found by the include, a module without included=True compiles too, as lint reads it.
+    release = project / "pipelines/release.py"
+    release.write_text(release.read_text(encoding="utf-8").replace("included=True, ", ""))
+    (project / ".gitlab/ci/release.yml").write_text("# stale\n", encoding="utf-8")
+    assert runner.invoke(app, ["compile"]).exit_code == 0

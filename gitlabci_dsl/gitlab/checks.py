@@ -18,7 +18,7 @@ in the file it is found at (``("build", "needs", 0)``), which ``lint`` turns int
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,14 +50,14 @@ def check(
     report: Report,
     root: Path | None = None,
     *,
-    files: Any = None,
+    pending: Mapping[str, str] | None = None,
 ) -> None:
     """Report every problem GitLab would refuse in the pipeline ``data`` (the mapping a file's
     last document holds); ``include: local`` files are read from ``root`` (not followed
-    without it)."""
+    without it), or from ``pending`` for files about to be written."""
     if not isinstance(data, dict):
         return
-    included = resolve(data, root, files=files) if files is not None else resolve(data, root)
+    included = resolve(data, root, pending=pending)
     for position, location in included.missing:
         report(
             "include-local-missing",

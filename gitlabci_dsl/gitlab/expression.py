@@ -342,7 +342,7 @@ def _compile(pattern: str, flags: str, text: str, column: int) -> Any:
     the flags become a ``(?flags)`` prefix; RE2 knows ``i``, ``m``, ``s`` and ``U``). RE2 runs
     in time linear in the text and refuses what it cannot run so (backreferences, lookaround),
     as GitLab then does."""
-    from ..gitlab.regex import compile_re2
+    from .regex import compile_re2
 
     compiled = compile_re2(f"(?{flags}){pattern}" if flags else pattern)
     if isinstance(compiled, str):

@@ -121,17 +121,20 @@ def resolve(
     keep: Callable[[Include], bool] | None = None,
     files: ProjectFiles | None = None,
     source: Source | None = None,
+    pending: Mapping[str, str] | None = None,
 ) -> Resolution:
     """``data`` (a file's top-level mapping) with its includes merged in, as GitLab merges them.
 
     ``root`` is the project (no local file is read without it); ``keep`` decides whether an
     entry with ``rules:`` is included (default: every entry, since its rules may hold in some
     pipeline); ``files`` is the project's listing when the caller has one to share;
-    ``source`` reads the includes that are not project files (none are read without it).
+    ``source`` reads the includes that are not project files (none are read without it);
+    ``pending``: project files about to be written (``{path from the root: text}``), read
+    instead of what the disk holds (compile checks its outputs as they will be).
     """
     if files is None and root is not None:
         files = ProjectFiles(root)
-    state = _State(root, keep, files, source)
+    state = _State(root, keep, files, source, pending)
     config = state.merge(data, ())
     return Resolution(
         config,
@@ -149,11 +152,13 @@ class _State:
         keep: Callable[[Include], bool] | None,
         listing: ProjectFiles | None,
         source: Source | None = None,
+        pending: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root
         self.keep = keep
         self.listing = listing
         self.source = source
+        self.pending = pending or {}
         self.open = False
         self.missing: list[tuple[int, str]] = []
         self.unresolved: list[Include] = []
@@ -202,8 +207,8 @@ class _State:
             if len(self.files) >= MAX_INCLUDES:
                 self.open = True
                 return
-            text = read_text(self.root, path)
-            documents = self._documents(text)
+            text = self.pending.get(path)
+            documents = self._documents(read_text(self.root, path) if text is None else text)
             if documents is None:
                 self.open = True  # unreadable or not YAML: the file's own lint says why
                 continue
@@ -250,9 +255,13 @@ class _State:
         assert self.root is not None
         if "*" not in location:
             relative = location.lstrip("/")
-            return [relative] if inside(self.root, relative) is not None else []
+            found = relative in self.pending or inside(self.root, relative) is not None
+            return [relative] if found else []
         assert self.listing is not None  # there is one whenever there is a root
-        return [p for p in self.listing.listing() if wildcard_match(location, p)]
+        listed = self.listing.listing()  # sorted, as GitLab lists them
+        if self.pending:
+            listed = tuple(sorted({*listed, *self.pending}))
+        return [p for p in listed if wildcard_match(location, p)]
 
     def _documents(self, text: str | None) -> list[Any] | None:
         from .reader import YamlSyntaxError, load

@@ -11,7 +11,7 @@ every rule on the line), or for a whole project by ``ignore = [...]`` in
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,15 @@ from .findings import RULES, Finding, Rule
 if TYPE_CHECKING:
     from ..gitlab.reader import Document
 
-__all__ = ["RULES", "WHOLE_PIPELINE_RULES", "Finding", "Rule", "lint_documents", "lint_text"]
+__all__ = [
+    "RULES",
+    "WHOLE_PIPELINE_RULES",
+    "Finding",
+    "Rule",
+    "included_by_others",
+    "lint_documents",
+    "lint_text",
+]
 
 # Checks that need every file of the pipeline: a file that others include (``Pipeline(
 # included=True)``) may use stages, jobs and templates that the including files define.
@@ -39,6 +47,31 @@ WHOLE_PIPELINE_RULES: tuple[str, ...] = (
 _IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?")
 
 
+def included_by_others(
+    texts: Mapping[str, str], root: Path | None, *, pending: Mapping[str, str] | None = None
+) -> set[str]:
+    """The files among ``texts`` (keyed by their path from ``root``) that another of them
+    includes with ``include: local``, directly or not: parts of a pipeline, checked with the
+    file that includes them, where the stages, jobs and templates they use are defined (as
+    ``compile`` checks a ``Pipeline(included=True)``)."""
+    from ..gitlab.expand import ConfigTooBigError, pipeline_data
+    from ..gitlab.includes import resolve
+    from ..gitlab.reader import YamlSyntaxError, load
+
+    parts: set[str] = set()
+    for name, text in texts.items():
+        if "include" not in text:
+            continue  # no include key can be in it: nothing to read
+        try:
+            data = pipeline_data(load(text))
+        except (YamlSyntaxError, ConfigTooBigError):
+            continue
+        if isinstance(data, dict) and "include" in data:
+            resolved = resolve(data, root, pending=pending)
+            parts.update(included for included in resolved.files if included != name)
+    return parts & set(texts)
+
+
 def lint_text(
     text: str,
     file: str,
@@ -47,13 +80,15 @@ def lint_text(
     schema: bool = True,
     practice: bool = True,
     ignore: Collection[str] = (),
+    pending: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
     ``root`` is the repository root that ``include: local`` paths are relative to (local
     includes are not followed without it); ``schema=False`` skips GitLab's schema;
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
-    ids to leave out.
+    ids to leave out; ``pending``: project files about to be written (``{path: text}``),
+    read as includes instead of what the disk holds.
     """
     from ..gitlab.reader import YamlSyntaxError, load
 
@@ -61,7 +96,9 @@ def lint_text(
         documents = load(text)
     except YamlSyntaxError as exc:
         return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
-    findings = lint_documents(documents, file, root=root, schema=schema, practice=practice)
+    findings = lint_documents(
+        documents, file, root=root, schema=schema, practice=practice, pending=pending
+    )
     return _filter(_with_columns(findings, text), text, ignore)
 
 
@@ -89,6 +126,7 @@ def lint_documents(
     root: Path | None = None,
     schema: bool = True,
     practice: bool = True,
+    pending: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
@@ -141,7 +179,7 @@ def lint_documents(
                 return findings
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
-        findings += check(file, documents[-1], root, practice=practice)
+        findings += check(file, documents[-1], root, practice=practice, pending=pending)
     return findings
 
 

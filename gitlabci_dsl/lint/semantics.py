@@ -7,6 +7,7 @@ adds the security and practice rules (:mod:`.practice`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..gitlab import checks
@@ -42,14 +43,20 @@ class _Context:
 
 
 def check(
-    file: str, document: Document, root: Path | None, *, practice: bool = True
+    file: str,
+    document: Document,
+    root: Path | None,
+    *,
+    practice: bool = True,
+    pending: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for the pipeline ``document`` of ``file``; local includes are read from
-    ``root``; ``practice=False`` leaves out the security and practice rules."""
+    ``root`` (or ``pending``, files about to be written); ``practice=False`` leaves out the
+    security and practice rules."""
     ctx = _Context(file, document)
     if not isinstance(document.data, dict):
         return []
-    checks.check(document.data, ctx.add, root)
+    checks.check(document.data, ctx.add, root, pending=pending)
     if practice:
         from . import practice as rules
 
