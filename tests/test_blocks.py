@@ -403,6 +403,57 @@ def test_many_images_with_changes_and_matrix() -> None:
     assert matrix["variables"]["IMAGE"] == "$CI_REGISTRY_IMAGE/$IMAGE_NAME"
 
 
+def _template() -> DockerBuild:
+    """A DockerBuild whose every field differs from its default."""
+    from gitlabci_dsl import Need, Rule, TagStrategy
+    from gitlabci_dsl.blocks.docker import RegistryCache
+
+    return DockerBuild(
+        name="image",
+        image="$CI_REGISTRY_IMAGE/base",
+        stage="package",
+        context="services",
+        dockerfile="Containerfile",
+        build_args={"PYTHON": "3.12"},
+        target="runtime",
+        platform=["linux/amd64", "linux/arm64"],
+        labels=False,
+        tags=TagStrategy(latest=False),
+        docker_version="27.2",
+        cache=RegistryCache(),
+        rules=[Rule(if_="$CI_COMMIT_BRANCH"), Rule(if_="$NIGHTLY", when="never")],
+        needs=[Need("lint")],
+    )
+
+
+def test_many_and_matrix_keep_every_field_of_the_template() -> None:
+    """A property over all of DockerBuild's fields: many() and matrix() change only what they
+    say they set (name, image, context; rules with only_changed; parallel for matrix)."""
+    template = _template()
+    defaults = DockerBuild()
+    fields = [f.name for f in attrs.fields(DockerBuild)]
+    unset = [n for n in fields if getattr(template, n) == getattr(defaults, n)]
+    assert unset == ["registry", "parallel"]  # the template sets every other field
+    (many,) = DockerBuild.many({"api": "services/api"}, template=template)
+    (changed,) = DockerBuild.many({"api": "services/api"}, template=template, only_changed=True)
+    matrix = DockerBuild.matrix(["api", "web"], template=template)
+    for field in fields:
+        kept = getattr(template, field)
+        if field not in ("name", "image", "context"):
+            assert getattr(many, field) == kept, field
+        if field not in ("name", "image", "context", "rules"):
+            assert getattr(changed, field) == kept, field
+        if field not in ("image", "context", "parallel"):
+            assert getattr(matrix, field) == kept, field
+    assert (many.name, many.context) == ("image-api", "services/api")
+    assert matrix.context == "services/$IMAGE_NAME"
+    # Each rule of the template that can let the job run gains the folder's changes.
+    assert [(r.if_, r.when, r.changes) for r in changed.rules] == [
+        ("$CI_COMMIT_BRANCH", None, ("services/api/**/*",)),
+        ("$NIGHTLY", "never", None),
+    ]
+
+
 # --- KanikoBuild ----------------------------------------------------------------------------------
 
 
@@ -1394,3 +1445,18 @@ def test_cleanup_regexes_are_the_ones_gitlabs_re2_accepts() -> None:
     with pytest.raises(ValidationError, match="not a regex RE2 accepts"):
         RegistryCleanup(name_regex_keep="^(?!main).*")
     assert RegistryCleanup(name_regex_keep="^(main|v.+)$").name_regex_keep == "^(main|v.+)$"
+
+
+def test_the_cleanup_policy_job_never_blocks_a_pipeline() -> None:
+    """A manual job without allow_failure blocks every later stage of the pipeline (GitLab's
+    docs on blocking manual jobs); the policy job is optional, on the default branch only."""
+    from gitlabci_dsl import CleanupPolicy
+
+    (rule,) = to_dict(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy().job()]))[
+        "registry-cleanup-policy"
+    ]["rules"]
+    assert rule == {
+        "if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+        "when": "manual",
+        "allow_failure": True,
+    }

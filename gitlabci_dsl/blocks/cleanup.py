@@ -188,7 +188,9 @@ def _policy(allowed: tuple[Any, ...]) -> Validator:
 class CleanupPolicy(Block):
     """Set the project's standing cleanup policy (GitLab then cleans up on its own schedule).
 
-    A manual job by default: ``PUT /projects/:id`` with ``container_expiration_policy_attributes``.
+    A manual job on the default branch by default, which does not block the pipeline
+    (``allow_failure: true``, as GitLab's docs advise for optional manual jobs):
+    ``PUT /projects/:id`` with ``container_expiration_policy_attributes``.
     """
 
     enabled: bool = attrs.field(default=True, validator=BOOL)
@@ -202,7 +204,12 @@ class CleanupPolicy(Block):
     stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
     curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
     rules: Sequence[Rule | Reference] = attrs.field(
-        factory=lambda: (Rule(if_=ci.COMMIT_BRANCH, when="manual"),), validator=RULES
+        factory=lambda: (
+            Rule(
+                if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}", when="manual", allow_failure=True
+            ),
+        ),
+        validator=RULES,
     )
 
     def job(self) -> Job:

@@ -277,22 +277,24 @@ class DockerBuild(Block):
         only_changed: bool = False,
     ) -> list[DockerBuild]:
         """One build per image of a multi-image project: ``{"frontend": "./frontend", ...}`` →
-        jobs ``build-frontend`` pushing ``$CI_REGISTRY_IMAGE/frontend`` from ``./frontend``.
+        jobs ``build-frontend`` (the template's name, a dash, the image's) pushing
+        ``$CI_REGISTRY_IMAGE/frontend`` from ``./frontend``.
 
-        Every other setting comes from ``template``. ``only_changed=True`` adds
-        ``rules:changes`` on each image's folder, so only the images whose sources changed are
-        rebuilt (tag pipelines always build everything).
+        Every other setting comes from ``template``. ``only_changed=True`` builds an image only
+        when its folder changed: each of the template's rules gains ``changes`` on the folder
+        (a rule that already has ``changes``, or says ``never``, stays as it is); without
+        rules, tag pipelines build everything and other pipelines what changed.
         """
         template = template or cls()
         builds = []
         for name, context in images.items():
             build = attrs.evolve(
-                template, name=f"build-{name}", image=f"{base}/{name}", context=context
+                template, name=f"{template.name}-{name}", image=f"{base}/{name}", context=context
             )
             if only_changed:
                 folder = build.context.removeprefix("./").rstrip("/")
                 changed = [f"{folder}/**/*"] if folder not in ("", ".") else ["**/*"]
-                build = attrs.evolve(build, rules=[Rule(if_=ci.COMMIT_TAG), Rule(changes=changed)])
+                build = attrs.evolve(build, rules=_on_changes(template.rules, changed))
             builds.append(build)
         return builds
 
@@ -305,15 +307,29 @@ class DockerBuild(Block):
         base: str = ci.REGISTRY_IMAGE,
     ) -> DockerBuild:
         """All images of a multi-image project in one ``parallel:matrix`` job: image
-        ``$CI_REGISTRY_IMAGE/<name>`` built from the folder ``<name>``."""
+        ``$CI_REGISTRY_IMAGE/<name>`` built from the folder ``<name>`` of the template's
+        ``context`` (``services`` → ``services/<name>``). Every other setting comes from
+        ``template``."""
         from ..model.parallel import Parallel
 
         template = template or cls()
         for name in names:
             ImageRef.parse(f"{base}/{name}")
+        parent = template.context.removeprefix("./").rstrip("/")
         return attrs.evolve(
             template,
             image=f"{base}/$IMAGE_NAME",
-            context="$IMAGE_NAME",
+            context=f"{parent}/$IMAGE_NAME" if parent not in ("", ".") else "$IMAGE_NAME",
             parallel=Parallel(matrix=[{"IMAGE_NAME": list(names)}]),
         )
+
+
+def _on_changes(rules: Sequence[Any] | None, changed: list[str]) -> list[Any]:
+    """``rules`` that also require a change under ``changed`` (see :meth:`DockerBuild.many`)."""
+    if not rules:
+        return [Rule(if_=ci.COMMIT_TAG), Rule(changes=changed)]
+    def gated(rule: Any) -> bool:  # a Rule (not a !reference) that can still let the job run
+        plain = getattr(rule, "node_kind", None) == "Rule"
+        return plain and rule.changes is None and rule.when != "never"
+
+    return [attrs.evolve(r, changes=changed) if gated(r) else r for r in rules]
