@@ -418,11 +418,16 @@ def _template() -> DockerBuild:
         target="runtime",
         platform=["linux/amd64", "linux/arm64"],
         labels=False,
-        tags=TagStrategy(latest=False),
+        image_tags=TagStrategy(latest=False),
         docker_version="27.2",
         cache=RegistryCache(),
         rules=[Rule(if_="$CI_COMMIT_BRANCH"), Rule(if_="$NIGHTLY", when="never")],
         needs=[Need("lint")],
+        tags=["docker", "amd64"],
+        timeout="30 minutes",
+        retry=1,
+        interruptible=True,
+        variables={"BUILDKIT_PROGRESS": "plain"},
     )
 
 
@@ -872,7 +877,7 @@ def test_buildah_build_options_and_validation() -> None:
         build_args={"VERSION": "1.2"},
         labels=False,
         context="app",
-        tags=TagStrategy(short=True, latest=False),
+        image_tags=TagStrategy(short=True, latest=False),
     ).job()
     assert isinstance(job.script, tuple)
     build = str(job.script[1])
@@ -978,6 +983,7 @@ WRONG: list[tuple[type[Any], str, Any]] = [
     (DockerBuild, "platform", ["linux/amd64", 5]),
     (DockerBuild, "labels", "yes"),
     (DockerBuild, "labels", None),
+    (DockerBuild, "image_tags", "sha"),
     (DockerBuild, "tags", "sha"),
     (DockerBuild, "registry", "$CI_REGISTRY"),
     (DockerBuild, "docker_version", 27),
@@ -1029,7 +1035,11 @@ WRONG: list[tuple[type[Any], str, Any]] = [
     (Mirror, "target", "$MIRROR_REGISTRY/app:1"),
     (Mirror, "source_registry", "gitlab"),
     (Mirror, "target_registry", None),
-    (Mirror, "tags", None),
+    (Mirror, "image_tags", None),
+    (Mirror, "tags", "docker"),
+    (DockerBuild, "retry", 5),
+    (KanikoBuild, "timeout", "soon"),
+    (TrivyScan, "variables", {"A": ["x"]}),
     (Mirror, "tool", "rsync"),
     (Mirror, "on", "never"),
     (Mirror, "needs", "build"),
@@ -1415,12 +1425,12 @@ def test_subclassed_nested_blocks_stand_in_for_theirs() -> None:
     registry, _ = subclasses(Registry)
     ref, _ = subclasses(ImageRef)
     custom = DockerBuild(
-        tags=tags(custom=["stable"]),
+        image_tags=tags(custom=["stable"]),
         cache=cache(),
         registry=registry(kind="gitlab", host="$CI_REGISTRY", user="$U", password="$P"),
     )
     plain = DockerBuild(
-        tags=TagStrategy(custom=["stable"]),
+        image_tags=TagStrategy(custom=["stable"]),
         cache=InlineCache(),
         registry=Registry(kind="gitlab", host="$CI_REGISTRY", user="$U", password="$P"),
     )
@@ -1460,3 +1470,74 @@ def test_the_cleanup_policy_job_never_blocks_a_pipeline() -> None:
         "when": "manual",
         "allow_failure": True,
     }
+
+
+def test_every_block_takes_the_common_job_options_named_as_gitlab_names_them() -> None:
+    """Runner tags, timeout, retry, interruptible and variables reach each block's job
+    unchanged (variables over the block's own), with no attrs.evolve needed."""
+    from gitlabci_dsl import (
+        BuildahBuild,
+        CleanupPolicy,
+        KubeDeploy,
+        PullSecret,
+        RegistryCleanup,
+        RegistryDebug,
+        RegistryPrune,
+    )
+
+    options = {
+        "tags": ["docker"],
+        "timeout": "20 minutes",
+        "retry": 2,
+        "interruptible": True,
+        "variables": {"EXTRA": "1"},
+    }
+    blocks = [
+        DockerBuild(**options),
+        BuildahBuild(**options),
+        KanikoBuild(**options),
+        TrivyScan(image="$CI_REGISTRY_IMAGE:1", **options),
+        Mirror(source="$CI_REGISTRY_IMAGE:1", **options),
+        RegistryCleanup(**options),
+        CleanupPolicy(**options),
+        RegistryPrune(repository="$CI_REGISTRY_IMAGE", **options),
+        KubeDeploy(image="$CI_REGISTRY_IMAGE:1", deployment="app", container="app", **options),
+        PullSecret(**options),
+        RegistryDebug(**options),
+    ]
+    for block in blocks:
+        job = block.job()
+        assert (job.tags, job.timeout, job.retry, job.interruptible) == (
+            ("docker",),
+            "20 minutes",
+            2,
+            True,
+        ), type(block).__name__
+        assert job.variables is not None
+        assert job.variables["EXTRA"] == "1"
+        plain = attrs.evolve(
+            block, tags=None, timeout=None, retry=None, interruptible=None, variables=None
+        ).job()
+        assert {k: v for k, v in job.variables.items() if k != "EXTRA"} == dict(
+            plain.variables or {}
+        )
+
+
+def test_the_tag_strategy_is_image_tags_and_the_old_spelling_still_works() -> None:
+    """tags= is GitLab's runner tags now; tags=TagStrategy(...) moves to image_tags= with a
+    DeprecationWarning naming the fix."""
+    with pytest.warns(DeprecationWarning, match=r"write image_tags=TagStrategy"):
+        old = DockerBuild(tags=TagStrategy(latest=False))
+    assert old == DockerBuild(image_tags=TagStrategy(latest=False))
+    assert old.tags is None
+    with pytest.raises(ValidationError, match="must be runner tags"):
+        TrivyScan(image="$CI_REGISTRY_IMAGE:1", tags=TagStrategy())  # type: ignore[arg-type]
+
+
+def test_mirror_takes_rules_of_its_own() -> None:
+    from gitlabci_dsl import Rule
+
+    own = [Rule(if_="$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH")]
+    assert Mirror(source="$CI_REGISTRY_IMAGE:1", rules=own).job().rules == tuple(own)
+    assert Mirror(source="$CI_REGISTRY_IMAGE:1").job().rules == (Rule(if_="$CI_COMMIT_TAG"),)
+    assert Mirror(source="$CI_REGISTRY_IMAGE:1", on="always").job().rules is None

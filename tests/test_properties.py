@@ -284,6 +284,13 @@ SCALAR_VAR = st.one_of(TEXT, st.integers(), FLOATS, st.booleans())
 REFERENCE = st.builds(
     Reference, st.just(".tmpl"), st.sampled_from(["script", "before_script"]) | NONEMPTY_TEXT
 )
+# rules:if must be an expression GitLab can parse (compile refuses any other): a comparison of
+# a variable with any string a "..." literal can hold, or a fixed expression.
+EXPRESSION: st.SearchStrategy[str] = st.builds(
+    lambda name, value: f'${name} == "{value}"',
+    st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True),
+    st.text(st.characters(exclude_characters='"\n\r', exclude_categories=("Cs",)), max_size=10),
+) | st.sampled_from(["$CI_COMMIT_TAG", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $A =~ /a.b/i"])
 LINE_FIELDS = ("before_script", "after_script")
 # Optional job keywords and what to draw for them (LINE_FIELDS: script lines, maybe references).
 JOB_FIELDS: dict[str, st.SearchStrategy[Any]] = {
@@ -298,7 +305,7 @@ JOB_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "rules": st.lists(
         st.builds(
             Rule,
-            if_=st.none() | TEXT,
+            if_=st.none() | EXPRESSION,
             when=st.none() | st.sampled_from(["on_success", "manual", "never", "always"]),
             variables=st.none() | st.dictionaries(TEXT, SCALAR_VAR, max_size=2),
             allow_failure=st.none() | st.booleans(),

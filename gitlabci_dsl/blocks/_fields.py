@@ -8,12 +8,36 @@ checked, frozen (lists become tuples, dicts read-only copies) and reported like 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..model.base import LIST, Node, Validator, fail, nonempty_str, of, seq, shaped, type_name
+from ..model.base import (
+    LIST,
+    SCALAR_TYPES,
+    Node,
+    Validator,
+    all_of,
+    checked,
+    duration,
+    fail,
+    int_range,
+    is_node,
+    mapping,
+    nonempty_str,
+    of,
+    seq,
+    shaped,
+    type_name,
+)
+
+if TYPE_CHECKING:
+    from ..model.job import Job
+    from ..model.options import Retry
+    from ..model.variable import Variable
+    from .tags import TagStrategy
 
 __all__ = [
     "BOOL",
@@ -27,6 +51,7 @@ __all__ = [
     "STAGE",
     "TAGS",
     "Block",
+    "JobBlock",
     "Problem",
     "closed",
     "text",
@@ -50,6 +75,72 @@ class Block(Node):
             if getattr(self, name) is None:
                 fail(self, name, None, f"must not be None; leave {name} out for the default", "")
         super().__attrs_post_init__()
+
+
+def _runner_tags(inst: Any, attr: Any, value: Any) -> None:
+    if is_node(value, ("TagStrategy",)):
+        return  # the deprecated spelling of image_tags=; moved there by JobBlock
+    seq(str, what="runner tags (strings)", anchor="tags")(inst, attr, value)
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class JobBlock(Block):
+    """Base of the blocks that write a job: GitLab's everyday job options, named as GitLab
+    names them and passed to the job unchanged. ``tags`` are the runner tags (``tags=
+    ["docker"]``); ``variables`` are added to the block's own (yours win); ``timeout``,
+    ``retry`` and ``interruptible`` are the job keywords. An image builder's tag strategy is
+    ``image_tags=TagStrategy(...)``; the earlier ``tags=TagStrategy(...)`` still works, with a
+    DeprecationWarning."""
+
+    tags: Sequence[str] | TagStrategy | None = attrs.field(default=None, validator=_runner_tags)
+    timeout: str | None = attrs.field(default=None, validator=duration("timeout"))
+    retry: int | Retry | None = attrs.field(
+        default=None,
+        validator=all_of(of(int, nodes=("Retry",), what="0, 1, 2 or Retry(...)"), int_range(0, 2)),
+    )
+    interruptible: bool | None = attrs.field(
+        default=None, validator=of(bool, what="True or False", anchor="interruptible")
+    )
+    variables: Mapping[str, str | int | float | bool | Variable] | None = attrs.field(
+        default=None,
+        validator=mapping(
+            *SCALAR_TYPES, nodes=("Variable",), what="a string or Variable", anchor="variables"
+        ),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if is_node(self.tags, ("TagStrategy",)):
+            kind = type(self).__name__
+            if "image_tags" not in attrs.fields_dict(type(self)):
+                fail(self, "tags", self.tags, "must be runner tags (strings)", "tags")
+            warnings.warn(
+                f"{kind}(tags=TagStrategy(...)) is deprecated: write image_tags=TagStrategy(...); "
+                "tags= is GitLab's runner tags",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "image_tags", self.tags)
+            object.__setattr__(self, "tags", None)
+        super().__attrs_post_init__()
+
+    def job(self) -> Job:
+        """The block's job, with the common job options given."""
+        return self.with_options(self._job())
+
+    def _job(self) -> Job:
+        raise NotImplementedError
+
+    def with_options(self, job: Job) -> Job:
+        """``job`` with this block's runner tags, timeout, retry, interruptible and
+        variables (over the job's own)."""
+        changes: dict[str, Any] = {
+            name: value
+            for name in ("tags", "timeout", "retry", "interruptible")
+            if (value := getattr(self, name)) is not None
+        }
+        if self.variables:
+            changes["variables"] = {**(job.variables or {}), **self.variables}
+        return attrs.evolve(job, **changes) if changes else job
 
 
 NULLABLE: dict[str, bool] = {"nullable": True}

@@ -17,7 +17,18 @@ from ..model.base import FrozenDict, checked, fail, shaped, validator_shape
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, TAGS, Block, text
+from ._fields import (
+    BOOL,
+    NAME,
+    NEEDS,
+    NULLABLE,
+    REGISTRY,
+    RULES,
+    STAGE,
+    TAGS,
+    JobBlock,
+    text,
+)
 from ._shell import command, quote
 from .docker import build_flags, check_build_args, check_platform
 from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, image_reference, repository
@@ -44,7 +55,7 @@ def _registry(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class BuildahBuild(Block):
+class BuildahBuild(JobBlock):
     """A Buildah build job: ``BuildahBuild(image=ci.REGISTRY_IMAGE)``.
 
     Logs in with ``buildah login --password-stdin`` to a credentials file private to the job,
@@ -64,7 +75,7 @@ class BuildahBuild(Block):
     target: str | None = attrs.field(default=None, validator=text())
     platform: str | Sequence[str] | None = attrs.field(default=None, validator=check_platform)
     labels: bool = attrs.field(default=True, validator=BOOL)
-    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
+    image_tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
     builder: str = attrs.field(default=BUILDAH_IMAGE, validator=image_reference())
     rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
@@ -73,11 +84,11 @@ class BuildahBuild(Block):
     @property
     def image_ref(self) -> ImageRef:
         """The image this job pushes, with its immutable tag: what later jobs should pull."""
-        return ImageRef.parse(self.image).with_tag(self.tags.primary)
+        return ImageRef.parse(self.image).with_tag(self.image_tags.primary)
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The build job."""
-        primary = quote(f"$IMAGE:{self.tags.primary}")
+        primary = quote(f"$IMAGE:{self.image_tags.primary}")
         flags = build_flags(
             self.dockerfile,
             self.target,
@@ -94,7 +105,7 @@ class BuildahBuild(Block):
             rules=self.rules,
             before_script=[PRIVATE_AUTH_FILE, self.registry.docker_login("buildah")],
             script=[
-                "\n".join(self.tags.shell()),
+                "\n".join(self.image_tags.shell()),
                 command(["buildah build", f"--tag {primary}", *flags, quote(self.context)]),
                 f'for tag in $TAGS; do\n  buildah push {primary} "docker://$IMAGE:$tag"\ndone',
             ],

@@ -24,7 +24,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, CONTROL, NAME, NULLABLE, RULES, STAGE, Block
+from ._fields import BOOL, CONTROL, NAME, NULLABLE, RULES, STAGE, JobBlock
 from ._shell import command, literal, quote
 from .registry import image_reference, is_variable
 
@@ -99,7 +99,7 @@ def _api_call(token: str, curl_args: Sequence[str]) -> str:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryCleanup(Block):
+class RegistryCleanup(JobBlock):
     """Delete old tags from every image repository of the project, on scheduled pipelines.
 
     ``RegistryCleanup(keep_n=10, older_than="30d", name_regex_keep="^(main|latest|v.+)$")``:
@@ -123,7 +123,7 @@ class RegistryCleanup(Block):
         factory=lambda: (Rule(if_=SCHEDULED),), validator=RULES
     )
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The cleanup job."""
         data = [f"name_regex_delete={self.name_regex_delete}"]
         if self.name_regex_keep is not None:
@@ -185,7 +185,7 @@ def _policy(allowed: tuple[Any, ...]) -> Validator:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class CleanupPolicy(Block):
+class CleanupPolicy(JobBlock):
     """Set the project's standing cleanup policy (GitLab then cleans up on its own schedule).
 
     A manual job on the default branch by default, which does not block the pipeline
@@ -212,7 +212,7 @@ class CleanupPolicy(Block):
         validator=RULES,
     )
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The job that sets the policy."""
         fields = {
             "enabled": str(self.enabled).lower(),

@@ -14,7 +14,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, Block
+from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, JobBlock
 from ._shell import escape
 from .cleanup import CURL_IMAGE
 from .registry import DIGEST, PATH_COMPONENT, TAG, Registry, image_reference, opaque
@@ -82,7 +82,7 @@ def _registry(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryDebug(Block):
+class RegistryDebug(JobBlock):
     """A manual job that checks the registry step by step, as the article's debugging section:
 
     1. ``GET /v2/`` — is the registry reachable (401 means "reachable, log in")?
@@ -106,7 +106,7 @@ class RegistryDebug(Block):
         factory=lambda: (Rule(if_=ci.COMMIT_BRANCH, when="manual"),), validator=RULES
     )
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The debugging job."""
         registry = self.registry
         # Every value below is escaped for the double-quoted words the block writes around it.

@@ -25,6 +25,7 @@ from ._fields import (
     STAGE,
     TAGS,
     Block,
+    JobBlock,
     closed,
     text,
 )
@@ -167,7 +168,7 @@ def _docker_version(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class DockerBuild(Block):
+class DockerBuild(JobBlock):
     """A Docker-in-Docker build job: ``DockerBuild(image=f"{ci.REGISTRY_IMAGE}/api", context="api")``.
 
     Uses ``docker:<docker_version>`` with the matching ``-dind`` service and TLS on
@@ -186,7 +187,7 @@ class DockerBuild(Block):
     target: str | None = attrs.field(default=None, validator=text())
     platform: str | Sequence[str] | None = attrs.field(default=None, validator=check_platform)
     labels: bool = attrs.field(default=True, validator=BOOL)
-    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
+    image_tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
     docker_version: str = attrs.field(default=DOCKER_VERSION, validator=_docker_version)
     cache: InlineCache | RegistryCache | None = attrs.field(
@@ -204,15 +205,15 @@ class DockerBuild(Block):
     @property
     def image_ref(self) -> ImageRef:
         """The image this job pushes, with its immutable tag: what later jobs should pull."""
-        return ImageRef.parse(self.image).with_tag(self.tags.primary)
+        return ImageRef.parse(self.image).with_tag(self.image_tags.primary)
 
     def _build_flags(self) -> list[str]:
         return build_flags(self.dockerfile, self.target, self.build_args, labels=self.labels)
 
     def _script(self) -> list[str]:
-        primary = quote(f"$IMAGE:{self.tags.primary}")
+        primary = quote(f"$IMAGE:{self.image_tags.primary}")
         flags = self._build_flags()
-        lines = ["\n".join(self.tags.shell())]
+        lines = ["\n".join(self.image_tags.shell())]
         if isinstance(self.cache, RegistryCache) or self.platform is not None:
             # buildx with the docker-container driver: multi-platform builds and registry
             # caches need it, and it pushes every tag itself.
@@ -243,7 +244,7 @@ class DockerBuild(Block):
         )
         return lines
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The build job."""
         version = self.docker_version
         variables: dict[str, str] = {
@@ -328,6 +329,7 @@ def _on_changes(rules: Sequence[Any] | None, changed: list[str]) -> list[Any]:
     """``rules`` that also require a change under ``changed`` (see :meth:`DockerBuild.many`)."""
     if not rules:
         return [Rule(if_=ci.COMMIT_TAG), Rule(changes=changed)]
+
     def gated(rule: Any) -> bool:  # a Rule (not a !reference) that can still let the job run
         plain = getattr(rule, "node_kind", None) == "Rule"
         return plain and rule.changes is None and rule.when != "never"

@@ -19,7 +19,7 @@ from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, RULES, STAGE, TAGS, Block, text, texts
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, RULES, STAGE, TAGS, JobBlock, text, texts
 from ._shell import command, quote
 from .docker import build_flags, check_build_args
 from .registry import (
@@ -54,7 +54,7 @@ def _registries(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class KanikoBuild(Block):
+class KanikoBuild(JobBlock):
     """A Kaniko build job: ``KanikoBuild(image=ci.REGISTRY_IMAGE, cache=True)``.
 
     Writes ``/kaniko/.docker/config.json`` for every registry in ``registries`` (each password
@@ -71,7 +71,7 @@ class KanikoBuild(Block):
     build_args: Mapping[str, str] = attrs.field(factory=FrozenDict, validator=check_build_args)
     target: str | None = attrs.field(default=None, validator=text())
     labels: bool = attrs.field(default=True, validator=BOOL)
-    tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
+    image_tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
     destinations: Sequence[str] = attrs.field(default=(), validator=_DESTINATIONS)
     registries: Sequence[Registry] = attrs.field(
         factory=lambda: (Registry.gitlab(),), validator=_registries
@@ -85,13 +85,13 @@ class KanikoBuild(Block):
     @property
     def image_ref(self) -> ImageRef:
         """The image this job pushes, with its immutable tag."""
-        return ImageRef.parse(self.image).with_tag(self.tags.primary)
+        return ImageRef.parse(self.image).with_tag(self.image_tags.primary)
 
     def _config(self) -> str:
         """Shell lines writing the registry credentials file, secrets never on a command line."""
         return "mkdir -p /kaniko/.docker\n" + auth_config(self.registries, CONFIG)
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The build job."""
         dockerfile = self.dockerfile or f"{self.context}/Dockerfile"
         flags = [f"--context {quote(self.context)}", f"--dockerfile {quote(dockerfile)}"]
@@ -109,7 +109,7 @@ class KanikoBuild(Block):
             rules=self.rules,
             script=[
                 self._config(),
-                "\n".join(self.tags.shell()),
+                "\n".join(self.image_tags.shell()),
                 destinations,
                 command(["/kaniko/executor", *flags, "$DESTINATIONS"]),
             ],

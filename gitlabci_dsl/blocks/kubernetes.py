@@ -16,7 +16,7 @@ from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block, closed, text
+from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, JobBlock, closed, text
 from ._shell import command, quote, word
 from .registry import ImageRef, Registry, auth_config, image_reference, is_variable
 
@@ -62,7 +62,7 @@ def _default_branch_only() -> tuple[Rule, ...]:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class KubeDeploy(Block):
+class KubeDeploy(JobBlock):
     """Roll a Deployment to the image just built: ``kubectl set image deployment/<d> <c>=<image>``.
 
     ``KubeDeploy(image=build.image_ref, deployment="app", container="app",
@@ -97,7 +97,7 @@ class KubeDeploy(Block):
         factory=_default_branch_only, validator=RULES, metadata=NULLABLE
     )
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The deploy job."""
         target = word(f"deployment/{self.deployment}")
         kubectl = f"kubectl --namespace {quote(self.namespace)}"
@@ -140,7 +140,7 @@ def _pull_registry(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class PullSecret(Block):
+class PullSecret(JobBlock):
     """Create or update a ``docker-registry`` pull secret, idempotently, from a deploy token.
 
     The article passes ``--docker-password=$CI_DEPLOY_PASSWORD`` to ``kubectl create secret``,
@@ -166,7 +166,7 @@ class PullSecret(Block):
         factory=_default_branch_only, validator=RULES, metadata=NULLABLE
     )
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The job that creates or updates the secret."""
         # A private temporary file (mktemp creates it 0600), removed when the job's shell
         # exits: on a shell runner the builds folder is shared by every job of the host.

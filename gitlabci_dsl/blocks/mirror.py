@@ -13,7 +13,8 @@ from ..model.base import checked
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, STAGE, TAGS, Block, closed
+from ..model.values import Reference
+from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, TAGS, JobBlock, closed
 from ._shell import quote
 from .docker import DOCKER_VERSION
 from .registry import PRIVATE_AUTH_FILE, ImageRef, Registry, image_reference, repository
@@ -37,15 +38,16 @@ def _default_tags() -> TagStrategy:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class Mirror(Block):
+class Mirror(JobBlock):
     """Copy an image to another registry: ``Mirror(source=build.image_ref)``.
 
     The target comes from variables (``$MIRROR_REGISTRY``, ``$MIRROR_USER``,
     ``$MIRROR_PASSWORD`` by default; ``Registry.ecr()`` for Amazon ECR), never hard-coded.
     ``tool="skopeo"`` (default) or ``"crane"`` copy registry to registry with no Docker daemon
     and keep every platform of a multi-platform image; ``tool="docker"`` is the article's
-    pull/tag/push through Docker-in-Docker. Every tag of ``tags`` is pushed (on a tag pipeline:
-    the commit SHA and the version). ``on="tags"`` (default) mirrors only on tag pipelines.
+    pull/tag/push through Docker-in-Docker. Every tag of ``image_tags`` is pushed (on a tag
+    pipeline: the commit SHA and the version). ``on="tags"`` (default) mirrors only on tag
+    pipelines; ``rules=[...]``, when given, decide instead.
     """
 
     source: ImageRef | str = attrs.field(validator=image_reference(nodes=True))
@@ -54,10 +56,11 @@ class Mirror(Block):
     stage: Stage | str | None = attrs.field(default="publish", validator=STAGE, metadata=NULLABLE)
     source_registry: Registry = attrs.field(factory=Registry.gitlab, validator=REGISTRY)
     target_registry: Registry = attrs.field(factory=_default_target_registry, validator=REGISTRY)
-    tags: TagStrategy = attrs.field(factory=_default_tags, validator=TAGS)
+    image_tags: TagStrategy = attrs.field(factory=_default_tags, validator=TAGS)
     tool: MirrorTool = attrs.field(default="skopeo", validator=closed("skopeo", "crane", "docker"))
     on: Literal["tags", "always"] = attrs.field(default="tags", validator=closed("tags", "always"))
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
+    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
 
     def _check(self) -> None:
         ecr = "ecr" in (self.source_registry.kind, self.target_registry.kind)
@@ -67,7 +70,12 @@ class Mirror(Block):
                 "has no AWS CLI); use tool='docker', whose image installs it"
             )
 
-    def job(self) -> Job:
+    def _rules(self) -> Sequence[Rule | Reference] | None:
+        if self.rules is not None:
+            return self.rules
+        return [Rule(if_=ci.COMMIT_TAG)] if self.on == "tags" else None
+
+    def _job(self) -> Job:
         """The mirror job."""
         source = str(self.source)
         copy = {
@@ -75,7 +83,7 @@ class Mirror(Block):
             "crane": f'crane copy {quote(source)} "$TARGET:$tag"',
             "docker": f'docker tag {quote(source)} "$TARGET:$tag"\n  docker push "$TARGET:$tag"',
         }[self.tool]
-        script = ["\n".join(self.tags.shell())]
+        script = ["\n".join(self.image_tags.shell())]
         if self.tool == "docker":
             script.append(f"docker pull {quote(source)}")
         script.append(f"for tag in $TAGS; do\n  {copy}\ndone")
@@ -106,7 +114,7 @@ class Mirror(Block):
             services=services,
             variables=variables,
             needs=self.needs,
-            rules=[Rule(if_=ci.COMMIT_TAG)] if self.on == "tags" else None,
+            rules=self._rules(),
             before_script=logins,
             script=script,
         )

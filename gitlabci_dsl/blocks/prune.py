@@ -21,7 +21,7 @@ from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
 from ..model.variable import Variable
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block
+from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, JobBlock
 from .cleanup import SCHEDULED, check_regex
 from .mirror import SKOPEO_IMAGE
 from .registry import PRIVATE_AUTH_FILE, Registry, image_reference, repository_field
@@ -62,7 +62,7 @@ _DIGEST = (
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class RegistryPrune(Block):
+class RegistryPrune(JobBlock):
     """Delete the tags of ``repository`` that match ``name_regex_delete`` and not
     ``name_regex_keep``, through the registry API, on scheduled pipelines.
 
@@ -84,7 +84,7 @@ class RegistryPrune(Block):
     )
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The prune job."""
         delete = (
             'echo "dry run: would delete $tag ($digest)"'

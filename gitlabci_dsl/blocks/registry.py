@@ -184,8 +184,8 @@ def image_reference(*, tag: bool = False, nodes: bool = False) -> Validator:
 
 def repository_field(*, tags: bool = True) -> Validator:
     """Validator of a block's ``image`` (or ``target``, ``repository``): a repository without
-    tag or digest; ``tags``: the block's tags come from its ``tags=TagStrategy(...)``."""
-    hint = " (the tags come from tags=TagStrategy(...))" if tags else ""
+    tag or digest; ``tags``: the block's tags come from its ``image_tags=TagStrategy(...)``."""
+    hint = " (the tags come from image_tags=TagStrategy(...))" if tags else ""
     reference = image_reference()
 
     def check(inst: Any, attr: Any, value: Any) -> None:

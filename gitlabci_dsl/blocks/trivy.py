@@ -15,7 +15,18 @@ from ..model.job import Job, Need, Stage
 from ..model.reports import Reports
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, Block, Problem, texts
+from ._fields import (
+    BOOL,
+    NAME,
+    NEEDS,
+    NULLABLE,
+    REGISTRY,
+    RULES,
+    STAGE,
+    JobBlock,
+    Problem,
+    texts,
+)
 from ._shell import command, quote
 from .registry import ImageRef, Registry, image_reference
 
@@ -62,7 +73,7 @@ def _severity(inst: Any, attr: Any, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
-class TrivyScan(Block):
+class TrivyScan(JobBlock):
     """Scan an image with Trivy and fail the job on findings: ``TrivyScan(image=build.image_ref)``.
 
     Registry credentials reach Trivy as ``TRIVY_USERNAME``/``TRIVY_PASSWORD`` variables. By
@@ -88,7 +99,7 @@ class TrivyScan(Block):
     rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
-    def job(self) -> Job:
+    def _job(self) -> Job:
         """The scan job."""
         target = quote(str(self.image))
         variables = {"TRIVY_CACHE_DIR": ".trivycache/", "TRIVY_NO_PROGRESS": "true"}

@@ -160,7 +160,7 @@ def _docker_build(job: Job, text: str) -> Iterator[Any]:
     if tags is None:
         return
     found = _common(job)
-    found.update(image=image, tags=tags, docker_version=job.image.removeprefix("docker:"))
+    found.update(image=image, image_tags=tags, docker_version=job.image.removeprefix("docker:"))
     found.update(_build_options(text, ignore_args=("BUILDKIT_INLINE_CACHE",)))
     caches: list[Any] = [None]
     inline = re.search(r'--cache-from "\$IMAGE:([^"]+)"', text)
@@ -185,7 +185,7 @@ def _buildah_build(job: Job, text: str) -> Iterator[Any]:
     if tags is None:
         return
     found = _common(job)
-    found.update(image=image, tags=tags, builder=job.image)
+    found.update(image=image, image_tags=tags, builder=job.image)
     found.update(_build_options(text))
     for registry in _registries(text):
         yield _build(BuildahBuild, {**found, "registry": registry})
@@ -199,7 +199,7 @@ def _kaniko_build(job: Job, text: str) -> Iterator[Any]:
     if image is None or tags is None:
         return
     found = _common(job)
-    found.update(image=image, tags=tags)
+    found.update(image=image, image_tags=tags)
     for flag, key in (
         ("--context", "context"),
         ("--dockerfile", "dockerfile"),
@@ -259,7 +259,7 @@ def _mirror(job: Job, text: str) -> Iterator[Any]:
     found = _common(job)
     found.pop("rules", None)
     tool = "skopeo" if "skopeo copy" in text else "crane" if "crane copy" in text else "docker"
-    found.update(target=target, tags=tags, tool=tool, source=sources[0])
+    found.update(target=target, image_tags=tags, tool=tool, source=sources[0])
     registries = _registries(text)
     for on, source_registry, target_registry in itertools.product(
         ("tags", "always"), registries, [*registries, *_target_registries(text)]
