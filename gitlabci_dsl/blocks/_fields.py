@@ -16,8 +16,10 @@ import attrs
 
 from ..model.base import (
     LIST,
+    PLAIN,
     SCALAR_TYPES,
     Node,
+    Shape,
     Validator,
     all_of,
     checked,
@@ -54,6 +56,7 @@ __all__ = [
     "JobBlock",
     "Problem",
     "closed",
+    "has_control",
     "text",
     "text_problem",
     "texts",
@@ -77,10 +80,14 @@ class Block(Node):
         super().__attrs_post_init__()
 
 
+_TAG_LIST = seq(str, what="runner tags (strings)", anchor="tags")
+
+
+@shaped(Shape(("TagStrategy",), items=PLAIN))
 def _runner_tags(inst: Any, attr: Any, value: Any) -> None:
     if is_node(value, ("TagStrategy",)):
         return  # the deprecated spelling of image_tags=; moved there by JobBlock
-    seq(str, what="runner tags (strings)", anchor="tags")(inst, attr, value)
+    _TAG_LIST(inst, attr, value)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -185,8 +192,14 @@ REGISTRY = of(
     anchor="",
 )
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = r"[\x00-\x1f\x7f]"
 """Control characters and line breaks: never in a value that goes into a shell line."""
+
+
+def has_control(value: str) -> bool:
+    """Whether ``value`` holds a :data:`CONTROL` character. A printable text holds none, so
+    most values are answered without compiling the pattern."""
+    return not value.isprintable() and re.search(CONTROL, value) is not None
 
 
 Problem = Callable[[str], str | None]
@@ -197,7 +210,7 @@ def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be written into a shell line, or None."""
     if not value:
         return "must not be empty"
-    if CONTROL.search(value):
+    if has_control(value):
         return "must not hold control characters or line breaks (it goes into a shell line)"
     return None
 

@@ -12,7 +12,6 @@ policy is set with ``PUT /projects/:id`` and ``container_expiration_policy_attri
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, CONTROL, NAME, NULLABLE, RULES, STAGE, JobBlock
+from ._fields import BOOL, NAME, NULLABLE, RULES, STAGE, JobBlock, has_control
 from ._shell import command, literal, quote
 from .registry import image_reference, is_variable
 
@@ -35,7 +34,8 @@ CURL_IMAGE = "curlimages/curl:8.11.1"
 
 SCHEDULED = f'{ci.PIPELINE_SOURCE} == "schedule"'
 
-_OLDER_THAN = re.compile(r"[0-9]+(?:h|d|w|month|months|y|year|years)")
+# The API's older_than: a number and a unit, [0-9]+(?:h|d|w|month|months|y|year|years).
+_AGE_UNITS = frozenset({"h", "d", "w", "month", "months", "y", "year", "years"})
 # The values GitLab accepts for a project's cleanup policy (ContainerExpirationPolicy).
 _CADENCES = ("1d", "7d", "14d", "1month", "3month")
 _POLICY_KEEP_N = (1, 5, 10, 25, 50, 100)
@@ -62,8 +62,13 @@ def _keep_n(inst: Any, attr: Any, value: Any) -> None:
         fail(inst, "keep_n", value, "must be a whole number ≥ 0", "")
 
 
+def _is_age(value: str) -> bool:
+    unit = value.lstrip("0123456789")
+    return len(unit) < len(value) and unit in _AGE_UNITS
+
+
 def _older_than(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _OLDER_THAN.fullmatch(value):
+    if not isinstance(value, str) or not _is_age(value):
         fail(inst, "older_than", value, "must be an age such as '30d', '12h', '2w' or '1month'", "")
 
 
@@ -71,7 +76,7 @@ def check_regex(inst: Any, attr: Any, value: Any) -> None:
     """A tag regex of a cleanup or prune block: valid, and safe to write into a shell line."""
     if not isinstance(value, str):
         fail(inst, attr.name, value, "must be a regular expression (a string)", "")
-    if CONTROL.search(value):
+    if has_control(value):
         fail(
             inst,
             attr.name,

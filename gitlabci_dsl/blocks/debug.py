@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +16,14 @@ from ..model.values import Reference
 from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, JobBlock
 from ._shell import escape
 from .cleanup import CURL_IMAGE
-from .registry import DIGEST, PATH_COMPONENT, TAG, Registry, image_reference, opaque
+from .registry import (
+    Registry,
+    image_reference,
+    is_digest,
+    is_path_component,
+    is_tag,
+    opaque,
+)
 
 __all__ = ["MANIFEST_TYPES", "RegistryDebug"]
 
@@ -41,7 +47,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
     if value == IMAGE_PATH:
         return
     if not isinstance(value, str) or not all(
-        re.fullmatch(PATH_COMPONENT, opaque(part)) for part in value.split("/")
+        is_path_component(opaque(part)) for part in value.split("/")
     ):
         fail(
             inst,
@@ -55,9 +61,7 @@ def _path(inst: Any, attr: Any, value: Any) -> None:
 
 
 def _reference(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not (
-        re.fullmatch(TAG, opaque(value)) or re.fullmatch(DIGEST, opaque(value))
-    ):
+    if not isinstance(value, str) or not (is_tag(opaque(value)) or is_digest(opaque(value))):
         fail(
             inst,
             "reference",

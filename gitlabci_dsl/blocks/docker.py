@@ -15,7 +15,6 @@ from ..model.rules import Rule
 from ..model.values import Reference
 from ._fields import (
     BOOL,
-    CONTROL,
     NAME,
     NEEDS,
     NULLABLE,
@@ -27,6 +26,7 @@ from ._fields import (
     Block,
     JobBlock,
     closed,
+    has_control,
     text,
 )
 from ._shell import command, quote
@@ -41,7 +41,7 @@ __all__ = ["DOCKER_VERSION", "DockerBuild", "InlineCache", "RegistryCache"]
 DOCKER_VERSION = "27.3.1"
 """The pinned Docker release of the build image and its ``-dind`` service."""
 
-_VERSION = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)?")
+# A Docker release: [0-9]+\.[0-9]+(?:\.[0-9]+)?, two or three numbers.
 
 # OCI image annotations filled from predefined variables: where the image came from.
 OCI_LABELS: dict[str, str] = {
@@ -76,7 +76,7 @@ def check_build_args(inst: Any, attr: Any, value: Any) -> None:
                 "not starting with a digit",
                 "",
             )
-        if CONTROL.search(item):
+        if has_control(item):
             fail(
                 inst,
                 attr.name,
@@ -156,8 +156,13 @@ class RegistryCache(Block):
     mode: str = attrs.field(default="max", validator=closed("min", "max"))
 
 
+def _is_release(value: str) -> bool:
+    parts = value.split(".")
+    return 2 <= len(parts) <= 3 and all(part.isascii() and part.isdigit() for part in parts)
+
+
 def _docker_version(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _VERSION.fullmatch(value):
+    if not isinstance(value, str) or not _is_release(value):
         fail(
             inst,
             "docker_version",

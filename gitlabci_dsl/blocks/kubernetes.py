@@ -25,17 +25,36 @@ __all__ = ["KUBECTL_IMAGE", "KubeDeploy", "PullSecret", "image_pull_secrets"]
 KUBECTL_IMAGE = "alpine/k8s:1.31.4"
 """A pinned image with kubectl and a shell (``kubectl_image=`` picks another)."""
 
-# Kubernetes object names: DNS-1123 labels (deployment, container and secret names).
-_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
+# Kubernetes object names: DNS-1123 labels (deployment, container and secret names),
+# [a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?: told by string methods, which cost no regex compile.
+_LABEL = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+def _is_name(value: str) -> bool:
+    return (
+        0 < len(value) <= 63
+        and not value.strip(_LABEL)
+        and not value.startswith("-")
+        and not value.endswith("-")
+    )
 
 
 # kubectl's --timeout: a Go duration (300s, 5m, 1h30m), or a variable holding one.
-_TIMEOUT = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+")
+_TIMEOUT = r"(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+"
+_UNITS = frozenset({"ns", "us", "µs", "ms", "s", "m", "h"})
+
+
+def _is_plain_timeout(value: str) -> bool:
+    """The usual one-unit form (``300s``, ``5m``), told without compiling :data:`_TIMEOUT`."""
+    unit = value.lstrip("0123456789")
+    return len(unit) < len(value) and unit in _UNITS
+
+
 _TIERS = ("production", "staging", "testing", "development", "other")
 
 
 def _k8s_name(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not (_NAME.fullmatch(value) or is_variable(value)):
+    if not isinstance(value, str) or not (_is_name(value) or is_variable(value)):
         fail(
             inst,
             attr.name,
@@ -47,7 +66,9 @@ def _k8s_name(inst: Any, attr: Any, value: Any) -> None:
 
 
 def _timeout(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not (_TIMEOUT.fullmatch(value) or is_variable(value)):
+    if not isinstance(value, str) or not (
+        _is_plain_timeout(value) or re.fullmatch(_TIMEOUT, value) or is_variable(value)
+    ):
         fail(
             inst,
             attr.name,
@@ -204,7 +225,7 @@ def image_pull_secrets(*secrets: str) -> str:
     from ..emitter import dump
 
     for secret in secrets:
-        if not _NAME.fullmatch(secret):
+        if not _is_name(secret):
             raise ValidationError(f"image_pull_secrets: {secret!r} is not a Kubernetes name")
     if not secrets:
         raise ValidationError("image_pull_secrets: name at least one secret")

@@ -24,12 +24,13 @@ __all__ = ["ImageRef", "Registry", "RegistryKind"]
 
 DOCS = "https://docs.gitlab.com/user/packages/container_registry/"
 _NAMING = f"{DOCS}#naming-convention-for-your-container-images"
-_DOMAIN = re.compile(
-    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
-)
+
 # The OCI distribution spec's grammar of an image reference, shared by every block that checks
-# one: full-match them against opaque(text), so that $VARIABLES may stand anywhere. Patterns, not
-# compiled regexes: re compiles each on first use, and most runs never check a digest.
+# one. The is_* functions below say what these patterns say (a test holds them to it) with string
+# methods: compiling the patterns would cost more start-up than the checks themselves, and every
+# block checks references. Test opaque(text), so that $VARIABLES may stand anywhere.
+HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
+"""A registry host: DNS labels joined by ``.``, and an optional ``:port``."""
 PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 """One component of a repository path: lowercase alphanumerics with single separators."""
 TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
@@ -37,16 +38,52 @@ TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 DIGEST = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}"
 """A content digest such as ``sha256:<64 hex digits>``."""
 
+_LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM = _LOWER_ALNUM + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Letters and digits to spaces: what is left, split, is the runs of separators between them.
+_SEPARATOR_RUNS = str.maketrans(dict.fromkeys(_LOWER_ALNUM, " "))
+
+
+def is_registry_host(text: str) -> bool:
+    """Whether ``text`` is a registry host (:data:`HOST`)."""
+    host, colon, port = text.partition(":")
+    if colon and not (port.isascii() and port.isdigit()):
+        return False
+    return all(
+        label and not label.strip(_ALNUM + "-") and label[0] != "-" and label[-1] != "-"
+        for label in host.split(".")
+    )
+
+
+def is_path_component(text: str) -> bool:
+    """Whether ``text`` is one component of a repository path (:data:`PATH_COMPONENT`)."""
+    if not text or text[0] not in _LOWER_ALNUM or text[-1] not in _LOWER_ALNUM:
+        return False
+    if text.strip(_LOWER_ALNUM + "._-"):
+        return False
+    runs = text.translate(_SEPARATOR_RUNS).split()
+    return all(run in (".", "_", "__") or not run.strip("-") for run in runs)
+
+
+def is_tag(text: str) -> bool:
+    """Whether ``text`` is an image tag (:data:`TAG`)."""
+    return 0 < len(text) <= 128 and text[0] not in ".-" and not text.strip(_ALNUM + "_.-")
+
+
+def is_digest(text: str) -> bool:
+    """Whether ``text`` is a content digest (:data:`DIGEST`)."""
+    return re.fullmatch(DIGEST, text) is not None
+
 
 def is_variable(text: str) -> bool:
     """True when ``text`` is exactly one variable reference (``$NAME`` or ``${NAME}``)."""
-    return VARIABLE.fullmatch(text) is not None
+    return text.startswith("$") and VARIABLE.fullmatch(text) is not None
 
 
 def opaque(text: str) -> str:
     """``text`` with each variable reference replaced by ``x``: references stand for text
     chosen at run time, so they are checked as if they were one ordinary character."""
-    return VARIABLE.sub("x", text)
+    return VARIABLE.sub("x", text) if "$" in text else text
 
 
 def _bad(text: str, problem: str) -> ValidationError:
@@ -65,23 +102,23 @@ def _problem(repository: str, tag: str | None, digest: str | None) -> str | None
         "." in first or ":" in first or first == "localhost" or opaque_first != first
     )
     if is_host:
-        if not _DOMAIN.fullmatch(opaque_first):
+        if not is_registry_host(opaque_first):
             return f"{first!r} is not a valid registry host"
         components = rest.split("/")
     else:
         components = repository.split("/")
     for component in components:
-        if not re.fullmatch(PATH_COMPONENT, opaque(component)):
+        if not is_path_component(opaque(component)):
             return (
                 f"path component {component!r} must be lowercase letters and digits, "
                 "separated by '.', '_', '__' or '-'"
             )
-    if tag is not None and not re.fullmatch(TAG, opaque(tag)):
+    if tag is not None and not is_tag(opaque(tag)):
         return (
             f"tag {tag!r} must be 1 to 128 of letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
-    if digest is not None and not re.fullmatch(DIGEST, opaque(digest)):
+    if digest is not None and not is_digest(opaque(digest)):
         return f"digest {digest!r} must look like 'sha256:<64 hex digits>'"
     return None
 
@@ -152,7 +189,7 @@ def reference_problem(value: str, *, tag: bool = False) -> str | None:
 
 def tag_problem(value: str) -> str | None:
     """What is wrong with the image tag ``value`` (``$VARIABLES`` allowed), or None."""
-    if re.fullmatch(TAG, opaque(value)):
+    if is_tag(opaque(value)):
         return None
     return (
         "must be an image tag: 1 to 128 of letters, digits, '_', '.', '-', not starting with "
@@ -212,8 +249,20 @@ def image_tag(inst: Any, attr: Any, value: Any) -> None:
 
 RegistryKind = Literal["gitlab", "deploy-token", "job-token", "dockerhub", "ecr", "gar", "basic"]
 _KINDS: tuple[str, ...] = get_args(RegistryKind)
-# AWS region names (eu-west-1, us-gov-east-1, ap-southeast-4), or a variable holding one.
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]+")
+# AWS region names (eu-west-1, us-gov-east-1, ap-southeast-4), [a-z]{2}(?:-[a-z]+)+-[0-9]+:
+# told by string methods, which cost no regex compile.
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _is_region(value: str) -> bool:
+    parts = value.split("-")
+    return (
+        len(parts) >= 3
+        and len(parts[0]) == 2
+        and all(part and not part.strip(_LOWER) for part in parts[:-1])
+        and parts[-1].isascii()
+        and parts[-1].isdigit()
+    )
 
 
 def _kind(inst: Any, attr: Any, value: Any) -> None:
@@ -228,7 +277,7 @@ def _kind(inst: Any, attr: Any, value: Any) -> None:
 
 
 def _region(inst: Any, attr: Any, value: Any) -> None:
-    if not isinstance(value, str) or not (_REGION.fullmatch(value) or is_variable(value)):
+    if not isinstance(value, str) or not (_is_region(value) or is_variable(value)):
         fail(
             inst,
             "region",
@@ -267,7 +316,7 @@ class Registry(Block):
     region: str | None = attrs.field(default=None, validator=_region)
 
     def _check(self) -> None:
-        if not self.host or not _DOMAIN.fullmatch(opaque(self.host)):
+        if not self.host or not is_registry_host(opaque(self.host)):
             raise ValidationError(
                 f"Registry({self.kind!r}): host={self.host!r} must be a registry host such as "
                 "'registry.example.com:5000' or a variable such as '$CI_REGISTRY'"

@@ -173,10 +173,34 @@ def shaped(shape: Shape) -> Callable[[_V], _V]:
     :func:`shape_of` (the factories here declare it themselves)."""
 
     def declare(check: _V) -> _V:
-        check.shape = shape  # type: ignore[attr-defined]
-        return check
+        return _declared(check, shape)
 
     return declare
+
+
+def _declared(check: _V, shape: Shape) -> _V:
+    check.shape = shape  # type: ignore[attr-defined]
+    return check
+
+
+# One Shape for each set of node classes, and for each list of them: fields alike share one,
+# as a few hundred validators are made at start-up.
+_OF_NODES: dict[tuple[str, ...], Shape] = {}
+_LIST_OF_NODES: dict[tuple[tuple[str, ...], bool], Shape] = {}
+
+
+def _nodes(nodes: tuple[str, ...]) -> Shape:
+    shape = _OF_NODES.get(nodes)
+    if shape is None:
+        shape = _OF_NODES[nodes] = Shape(nodes)
+    return shape
+
+
+def _list_of(nodes: tuple[str, ...], one: bool) -> Shape:
+    shape = _LIST_OF_NODES.get((nodes, one))
+    if shape is None:
+        shape = _LIST_OF_NODES[nodes, one] = Shape(nodes if one else (), items=_nodes(nodes))
+    return shape
 
 
 def validator_of(attribute: Any) -> Validator | None:
@@ -399,10 +423,12 @@ def of(
     named = Mapping in types or dict in types
     if not (nodes or listed or named):
         return check
+    if not (listed or named):
+        return _declared(check, _nodes(nodes))
     if not nodes and listed != named:
-        return shaped(LIST if listed else NAMED)(check)
+        return _declared(check, LIST if listed else NAMED)
     shape = Shape(nodes, items=PLAIN if listed else None, values=PLAIN if named else None)
-    return shaped(shape)(check)
+    return _declared(check, shape)
 
 
 def seq(
@@ -446,8 +472,8 @@ def seq(
 
     # Shapes shared where they are alike: one is made for each field at start-up.
     if not nodes:
-        return shaped(LIST)(check)
-    return shaped(Shape(nodes if one else (), items=Shape(nodes)))(check)
+        return _declared(check, LIST)
+    return _declared(check, _list_of(nodes, one))
 
 
 def mapping(
@@ -474,7 +500,7 @@ def mapping(
         if type(value) is not FrozenDict:
             _set(inst, name, FrozenDict(value))
 
-    return shaped(Shape(values=Shape(nodes)) if nodes else NAMED)(check)
+    return _declared(check, Shape(values=_nodes(nodes)) if nodes else NAMED)
 
 
 def all_of(*checks: Validator) -> Validator:
@@ -486,7 +512,7 @@ def all_of(*checks: Validator) -> Validator:
         for one in checks:
             one(inst, attr, value)
 
-    return shaped(shape)(check)
+    return _declared(check, shape)
 
 
 def choice(*allowed: str, anchor: str | None = None) -> Validator:
@@ -515,7 +541,7 @@ def choices(*allowed: str, anchor: str | None = None) -> Validator:
         else:
             single(inst, attr, value)
 
-    return shaped(LIST)(check)
+    return _declared(check, LIST)
 
 
 def pattern(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,14 +43,24 @@ class KubernetesEnvironment(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-# GitLab's schema: an http(s) URL or a value starting with $VARIABLE (not ${VARIABLE}).
-_URL = re.compile(r"(https?://.+|\$[A-Za-z].*)")
+# GitLab's schema: an http(s) URL or a value starting with $VARIABLE (not ${VARIABLE}), one
+# line: (https?://.+|\$[A-Za-z].*), told by string methods, which cost no regex compile.
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _is_url(value: str) -> bool:
+    if "\n" in value:
+        return False
+    for scheme in ("http://", "https://"):
+        if value.startswith(scheme):
+            return len(value) > len(scheme)
+    return len(value) > 1 and value[0] == "$" and value[1] in _LETTERS
 
 
 def _url(inst: Any, attr: Any, value: Any) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or _URL.fullmatch(value) is None:
+    if not isinstance(value, str) or not _is_url(value):
         fail(
             inst,
             "url",
