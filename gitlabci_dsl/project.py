@@ -323,15 +323,13 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
     return pipeline, module
 
 
-_UNEXPECTED = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
-
-
 def _did_you_mean(exc: Exception) -> str:
     """For a misspelt keyword argument of one of our classes (``Job(scripts=...)``): the
     closest field names."""
     import difflib
 
-    found = _UNEXPECTED.fullmatch(str(exc)) if isinstance(exc, TypeError) else None
+    unexpected = r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'"
+    found = re.fullmatch(unexpected, str(exc)) if isinstance(exc, TypeError) else None
     if found is None:
         return ""
     import attrs

@@ -28,7 +28,7 @@ _SEVERITY = {"error": "red", "warning": "yellow", "info": "blue"}
 # A translation table rather than a regex: compiling one costs more start-up time than the
 # CLI's whole output takes to translate.
 _UNSAFE = {
-    code: chr(code).encode("unicode_escape").decode("ascii")
+    code: "\\r" if code == 0x0D else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
     for low, high in (
         (0x00, 0x08),
         (0x0B, 0x1F),
