@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "DEFAULT_KEYS",
     "DEFAULT_STAGE",
     "DEFAULT_STAGES",
+    "DEPRECATED_GLOBALS",
     "DOCS",
     "GLOBAL_KEYS",
+    "INHERITABLE_DEFAULTS",
     "MATRIX_LIMIT",
     "MAX_CHILD_PIPELINE_DEPTH",
     "MAX_EXTENDS_DEPTH",

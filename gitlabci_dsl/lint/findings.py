@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from ..gitlab.facts import DEPRECATED_GLOBALS, MATRIX_LIMIT
+
 __all__ = ["RULES", "Finding", "Rule", "Severity"]
 
 # error: GitLab refuses the file. warning: GitLab accepts it, but it is insecure, fragile or
@@ -155,7 +157,7 @@ _ALL = [
     Rule(
         "matrix-limit",
         "error",
-        "A `parallel:matrix` may create at most 200 jobs.",
+        f"A `parallel:matrix` may create at most {MATRIX_LIMIT} jobs.",
         "Split the matrix or drop combinations.",
     ),
     Rule(
@@ -216,7 +218,7 @@ _ALL = [
     Rule(
         "deprecated-keyword",
         "warning",
-        "Deprecated keywords (global image/services/cache/before_script/after_script, type) "
+        f"Deprecated keywords (global {'/'.join(DEPRECATED_GLOBALS)}, type) "
         "may be removed from GitLab.",
         "Use default: for global settings and stage: for type.",
     ),

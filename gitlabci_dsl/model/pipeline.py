@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ..gitlab import facts
 from .base import (
     EXTRA,
     SCALAR_TYPES,
@@ -180,6 +181,10 @@ def _jobs(inst: Any, attr: Any, value: Any) -> None:
     fail(inst, "jobs", value, "must be a list of Job objects", "job-keywords")
 
 
+# GitLab's default stages without .pre and .post, which every pipeline has anyway.
+_DEFAULT_STAGES = tuple(stage for stage in facts.DEFAULT_STAGES if not stage.startswith("."))
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Pipeline(Node):
     """A whole ``.gitlab-ci.yml``: ``Pipeline(stages=[build, test], jobs=[compile_, unit])``.
@@ -255,5 +260,5 @@ class Pipeline(Node):
     def stage_names(self) -> tuple[str, ...]:
         """The stages as names (GitLab's defaults when ``stages`` is omitted)."""
         if self.stages is None:
-            return ("build", "test", "deploy")
+            return _DEFAULT_STAGES
         return tuple(str.__str__(s) if isinstance(s, str) else s.name for s in self.stages)
