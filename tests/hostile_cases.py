@@ -245,8 +245,12 @@ def cases() -> list[Case]:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but Python's bytecode cache of the pipeline modules (written
+    by the import machinery, as for any module imported; not a file a command writes)."""
     found = {}
     for path in root.rglob("*"):
+        if "__pycache__" in path.parts:
+            continue
         if path.is_file() and not path.is_symlink():
             found[path.relative_to(root).as_posix()] = path.read_bytes()
     return found

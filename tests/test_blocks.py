@@ -916,7 +916,7 @@ def test_registry_prune_job() -> None:
 
 def test_registry_prune_validation() -> None:
     """Bad regexes, quotes that would break the shell, and cloud registries are refused."""
-    with pytest.raises(ValidationError, match="not a regex GitLab.s RE2 accepts"):
+    with pytest.raises(ValidationError, match="not a regex GitLab's RE2 accepts"):
         RegistryPrune(name_regex_keep="(")
     with pytest.raises(ValidationError, match="must not contain a quote"):
         RegistryPrune(name_regex_delete="it's")
@@ -1452,7 +1452,7 @@ def test_cleanup_regexes_are_the_ones_gitlabs_re2_accepts() -> None:
     when the block is built instead of by GitLab's API at run time."""
     from gitlabci_dsl import RegistryCleanup, ValidationError
 
-    with pytest.raises(ValidationError, match="not a regex GitLab.s RE2 accepts"):
+    with pytest.raises(ValidationError, match="not a regex GitLab's RE2 accepts"):
         RegistryCleanup(name_regex_keep="^(?!main).*")
     assert RegistryCleanup(name_regex_keep="^(main|v.+)$").name_regex_keep == "^(main|v.+)$"
 

@@ -127,7 +127,7 @@ def test_compile_writes_only_yaml_files_inside_the_project(
     (project / "folder.yml").mkdir()
     (project / ".git").mkdir()
     (project / ".git" / "config").write_text("[core]\n", encoding="utf-8")
-    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    before = _files(project)
     for way in ("module", "pyproject"):
         if way == "module":
             module = PIPELINE + f"output = {output!r}\n"
@@ -147,7 +147,7 @@ def test_compile_writes_only_yaml_files_inside_the_project(
         assert result.exit_code == 1, (way, result.output)
         assert why in result.output
         assert result.output.count("\n") == 1
-        after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+        after = _files(project)
         assert after == before
         assert list(outside.iterdir()) == []
 
@@ -386,3 +386,10 @@ def test_import_takes_any_structure(data: dict[str, Any]) -> None:
         _calls_only_ours(code)
         return
     assert "a bug in gitlabci-dsl import" not in refusal
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    """The files under ``root``, Python's bytecode cache of the modules left out."""
+    return {
+        p: p.read_bytes() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
