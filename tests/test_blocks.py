@@ -453,7 +453,8 @@ def test_many_and_matrix_keep_every_field_of_the_template() -> None:
     assert (many.name, many.context) == ("image-api", "services/api")
     assert matrix.context == "services/$IMAGE_NAME"
     # Each rule of the template that can let the job run gains the folder's changes.
-    assert [(r.if_, r.when, r.changes) for r in changed.rules] == [
+    rules = [r for r in changed.rules or () if isinstance(r, Rule)]
+    assert [(r.if_, r.when, r.changes) for r in rules] == [
         ("$CI_COMMIT_BRANCH", None, ("services/api/**/*",)),
         ("$NIGHTLY", "never", None),
     ]
@@ -1485,7 +1486,7 @@ def test_every_block_takes_the_common_job_options_named_as_gitlab_names_them() -
         RegistryPrune,
     )
 
-    options = {
+    options: dict[str, Any] = {
         "tags": ["docker"],
         "timeout": "20 minutes",
         "retry": 2,
@@ -1531,7 +1532,7 @@ def test_the_tag_strategy_is_image_tags_and_the_old_spelling_still_works() -> No
     assert old == DockerBuild(image_tags=TagStrategy(latest=False))
     assert old.tags is None
     with pytest.raises(ValidationError, match="must be runner tags"):
-        TrivyScan(image="$CI_REGISTRY_IMAGE:1", tags=TagStrategy())  # type: ignore[arg-type]
+        TrivyScan(image="$CI_REGISTRY_IMAGE:1", tags=TagStrategy())
 
 
 def test_mirror_takes_rules_of_its_own() -> None:

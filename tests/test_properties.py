@@ -289,7 +289,7 @@ REFERENCE = st.builds(
 EXPRESSION: st.SearchStrategy[str] = st.builds(
     lambda name, value: f'${name} == "{value}"',
     st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True),
-    st.text(st.characters(exclude_characters='"\n\r', exclude_categories=("Cs",)), max_size=10),
+    st.text(st.characters(exclude_characters='"\n\r', codec="utf-8"), max_size=10),
 ) | st.sampled_from(["$CI_COMMIT_TAG", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $A =~ /a.b/i"])
 LINE_FIELDS = ("before_script", "after_script")
 # Optional job keywords and what to draw for them (LINE_FIELDS: script lines, maybe references).
