@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         VaultSecret,
     )
     from .model.service import Service
+    from .model.sources import MR_PIPELINES, runs_on
     from .model.spec import MANDATORY, Input, InputRule, Spec
     from .model.steps import Step
     from .model.trigger import Forward, Trigger
@@ -110,6 +111,8 @@ _WHERE: dict[str, str] = {
     "Image": "model.image",
     "KubernetesOptions": "model.executor_options",
     "Service": "model.service",
+    "MR_PIPELINES": "model.sources",
+    "runs_on": "model.sources",
     "Include": "model.include",
     "Job": "model.job",
     "Need": "model.job",
@@ -152,6 +155,7 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "MANDATORY",
+    "MR_PIPELINES",
     "AllowFailure",
     "Artifacts",
     "AutoCancel",
@@ -223,6 +227,7 @@ __all__ = [
     "ci",
     "image_pull_secrets",
     "load_yaml",
+    "runs_on",
     "to_dict",
     "to_documents",
     "to_yaml",

@@ -12,6 +12,7 @@ from gitlabci_dsl import Job, Pipeline, Rule, Stage, to_dict, to_yaml
 
 EXPORTED = [
     "MANDATORY",
+    "MR_PIPELINES",
     "AllowFailure",
     "Artifacts",
     "AutoCancel",
@@ -83,6 +84,7 @@ EXPORTED = [
     "ci",
     "image_pull_secrets",
     "load_yaml",
+    "runs_on",
     "to_dict",
     "to_documents",
     "to_yaml",

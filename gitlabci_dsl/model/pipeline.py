@@ -130,6 +130,20 @@ class Workflow(Node):
     )
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
+    @classmethod
+    def merge_request_pipelines(
+        cls, *, name: str | None = None, auto_cancel: AutoCancel | None = None
+    ) -> Workflow:
+        """Branch, tag and merge request pipelines, never two for one push: a push to a
+        branch with an open merge request runs the merge request pipeline, other branches
+        their branch pipeline, tags their tag pipeline; schedules and runs from the API, a
+        trigger or the web are kept. The blocks join merge request pipelines under this
+        workflow (:mod:`gitlabci_dsl.model.sources`); a job of your own does with
+        ``rules=runs_on("branches", "tags", "merge_requests")``."""
+        from .sources import merge_request_workflow
+
+        return cls(name=name, auto_cancel=auto_cancel, rules=merge_request_workflow())
+
     def _check(self) -> None:
         for rule in self.rules or ():
             if isinstance(rule, Reference):
