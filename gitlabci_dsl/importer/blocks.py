@@ -15,10 +15,10 @@ import functools
 import itertools
 import re
 import textwrap
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
-from .. import compiler
+from .. import ci, compiler
 from ..errors import GitlabCIDSLError
 from ..model.job import Job
 from .convert import same
@@ -48,29 +48,114 @@ def recognise(job: Job, layout: Layout) -> Expr | None:
     return None
 
 
-# What a hand-written job does, by a command in its script, and the block that writes it.
+class _Hint(NamedTuple):
+    """A command a hand-written job runs, and the block that writes such a job."""
+
+    command: str  # as the comment names it
+    runs: str  # the command in the script, a pattern
+    builds: bool | None  # the job also builds an image (True), does not (False), either (None)
+    block: str
+    tool: str | None  # the block's ``tool=``, when it is not the default
+    page: str  # under docs/blocks/
+
+
+# Pushing is what a build and a copy share: a push after a build is the build block's job, a push
+# of an image the job did not build is a copy, Mirror's job. First match wins.
+_DOCKER_PUSH = r"\bdocker\s+push\b"
+_BUILDAH_PUSH = r"\bbuildah\s+push\b"
 _HINTS = (
-    ("docker push", "DockerBuild", "docker-build"),
-    ("buildah push", "BuildahBuild", "buildah"),
-    ("/kaniko/executor", "KanikoBuild", "kaniko"),
-    ("trivy image", "TrivyScan", "trivy"),
-    ("skopeo copy", "Mirror", "mirror"),
-    ("crane copy", "Mirror", "mirror"),
+    _Hint("docker push", _DOCKER_PUSH, True, "DockerBuild", None, "docker-build"),
+    _Hint("docker push", _DOCKER_PUSH, False, "Mirror", "docker", "mirror"),
+    _Hint("buildah push", _BUILDAH_PUSH, True, "BuildahBuild", None, "buildah"),
+    _Hint("buildah push", _BUILDAH_PUSH, False, "Mirror", None, "mirror"),
+    _Hint("/kaniko/executor", r"/kaniko/executor\b", None, "KanikoBuild", None, "kaniko"),
+    _Hint("trivy image", r"\btrivy\s+image\b", None, "TrivyScan", None, "trivy"),
+    _Hint("skopeo copy", r"\bskopeo\s+copy\b", None, "Mirror", None, "mirror"),
+    _Hint("crane copy", r"\bcrane\s+copy\b", None, "Mirror", "crane", "mirror"),
 )
+# `docker build`, `docker buildx build`, `docker image build`; `buildah build` or its older `bud`.
+_BUILDS = r"\b(?:docker\s+(?:buildx\s+|image\s+)?build|buildah\s+(?:build|bud))\b"
 
 
 def hint(job: Job) -> str | None:
-    """A comment for a job that does by hand what a block does, or None."""
+    """A comment for a job that does by hand what a block does, or None.
+
+    The comment says what the block's job does only where the block's own compiled job shows
+    it (see :func:`_claims`), so it stays true when a block changes.
+    """
     text = _script_text(job)
-    for command, block, page in _HINTS:
-        if command in text:
-            text = (
-                f"This job runs `{command}` by hand; {block} writes such a job with the "
-                f"registry password on stdin and a pinned image (gitlabci-dsl's docs: "
-                f"blocks/{page}.md)."
+    builds = re.search(_BUILDS, text) is not None
+    for found in _HINTS:
+        if re.search(found.runs, text) and found.builds in (None, builds):
+            block = found.block + (f'(tool="{found.tool}")' if found.tool else "")
+            copying = " with no build, copying an image" if found.builds is False else ""
+            claims = _claims(found.block, found.tool)
+            sentence = (
+                f"This job runs `{found.command}` by hand{copying}; {block} writes such a job"
+                f"{f': it {_and(claims)}' if claims else ''} (gitlabci-dsl's docs: "
+                f"blocks/{found.page}.md)."
             )
-            return "\n".join(f"# {line}" for line in textwrap.wrap(text, 86))
+            lines = textwrap.wrap(sentence, 86, break_long_words=False, break_on_hyphens=False)
+            return "\n".join(f"# {line}" for line in lines)
     return None
+
+
+@functools.cache
+def _claims(block: str, tool: str | None) -> tuple[str, ...]:
+    """What the job ``block`` writes with its defaults does about credentials and images, read
+    off that job as it compiles (once per block)."""
+    from ..blocks import buildah, docker, kaniko, mirror, trivy
+    from ..blocks.registry import Registry
+
+    image = f"{ci.REGISTRY_IMAGE}:{ci.COMMIT_SHA}"
+    examples: dict[str, Callable[..., Any]] = {
+        "DockerBuild": docker.DockerBuild,
+        "BuildahBuild": buildah.BuildahBuild,
+        "KanikoBuild": kaniko.KanikoBuild,
+        "TrivyScan": functools.partial(trivy.TrivyScan, image=image),
+        "Mirror": functools.partial(mirror.Mirror, source=image),
+    }
+    data = compiler.compile_job(examples[block](**({"tool": tool} if tool else {})).job())
+    lines = "\n".join(
+        line
+        for key in ("before_script", "script")
+        for line in ([data[key]] if isinstance(data.get(key), str) else data.get(key) or ())
+        if isinstance(line, str)
+    )
+    claims = []
+    if "--password-stdin" in lines:
+        claims.append("logs in with the registry password on stdin")
+    # "auths" is the key of a Docker config.json: a line writing one writes credentials.
+    config = re.search(r"auths.*>\s*(\S+)$", lines, re.MULTILINE)
+    if config:
+        claims.append(f"writes the registry credentials to {config.group(1)}")
+    registry = Registry.gitlab()  # every example's default
+    credentials = (registry.user, registry.password)
+    names = [k for k, v in (data.get("variables") or {}).items() if v in credentials]
+    if names:
+        claims.append(f"passes the registry credentials in the variables {_and(names)}")
+    images = [data.get("image"), *(data.get("services") or ())]
+    references = [i.get("name") if isinstance(i, dict) else i for i in images if i]
+    if references and all(isinstance(r, str) and _pinned(r) for r in references):
+        claims.append("pins its images" if len(references) > 1 else "pins its image")
+    return tuple(claims)
+
+
+def _pinned(reference: str) -> bool:
+    """Whether an image reference names one release: a digest, or a tag that is a version
+    (``27.3.1``, ``v1.19.0-debug``). Stricter than lint's unpinned-image rule, which lets any
+    tag but ``latest`` pass: a tag such as ``debug`` moves with every release."""
+    if "@sha256:" in reference:
+        return True
+    last = reference.rsplit("/", 1)[-1]
+    tag = last.partition(":")[2]
+    return re.match(r"v?[0-9]+(?:\.[0-9]+)+(?:-|$)", tag) is not None
+
+
+def _and(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    *first, last = items
+    return f"{', '.join(first)} and {last}" if first else last
 
 
 def _script_text(job: Job) -> str:
