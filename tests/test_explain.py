@@ -30,20 +30,29 @@ def gitlab_ci_local_jobs(gcl: Path, folder: Path, text: str, on: str) -> dict[st
 
 def gitlab_ci_local_list(gcl: Path, folder: Path, text: str, on: str) -> dict[str, str] | None:
     """Like gitlab_ci_local_jobs, or None when gitlab-ci-local refuses the file."""
+    result = gitlab_ci_local_run(
+        gcl, folder, text, on, "--list-json", "--no-json-schema-validation"
+    )
+    if result.returncode != 0:
+        return None
+    return {job["name"]: job["when"] for job in json.loads(result.stdout) if job["when"] != "never"}
+
+
+def gitlab_ci_local_run(
+    gcl: Path, folder: Path, text: str, on: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """gitlab-ci-local with ``options`` (none: run the pipeline) for the preset's variables."""
     variables = preset(on)
-    args = [str(gcl), "--list-json", "--no-json-schema-validation"]
+    args = [str(gcl), *options]
     for name, value in variables.items():
         args += ["--variable", f"{name}={value}"]
     unset = [] if "CI_COMMIT_BRANCH" in variables else ["CI_COMMIT_BRANCH"]
     for name in unset:
         args += ["--unset-variable", name]
     env = {**os.environ, "GCL_IGNORE_PREDEFINED_VARS": ",".join(sorted({*variables, *unset}))}
-    result = subprocess.run(
+    return subprocess.run(
         args, cwd=git_repo(folder, text), env=env, capture_output=True, text=True, check=False
     )
-    if result.returncode != 0:
-        return None
-    return {job["name"]: job["when"] for job in json.loads(result.stdout) if job["when"] != "never"}
 
 
 def _base(name: str) -> str:
@@ -141,6 +150,75 @@ def test_rules_workflow_and_only_except(text: str, on: str, expected: set[str] |
     else:
         assert result.pipeline
         assert {j.name for j in result.jobs} == expected
+
+
+@pytest.mark.parametrize("on", ["mr", "schedule", "branch:main", "tag:v1.2.3"])
+def test_with_workflow_rules_jobs_without_rules_run_in_every_pipeline_it_creates(
+    on: str, gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """GitLab drops the default `only: [branches, tags]` of jobs without rules when the file
+    has workflow:rules (Entry::Processable#compose!, gitlab-org/gitlab!21742): such a job runs
+    in merge request pipelines then; gitlab-ci-local agrees."""
+    text = (
+        "workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == 'merge_request_event'\n"
+        "    - if: $CI_COMMIT_BRANCH\n    - if: $CI_COMMIT_TAG\n"
+        "build:\n  script: make\nmanual:\n  script: make\n  only: [tags]\n"
+    )
+    ours = {j.name for j in plan(text, preset(on)).jobs}
+    assert ours == ({"build", "manual"} if on.startswith("tag") else {"build"})
+    theirs = gitlab_ci_local_jobs(gitlab_ci_local, tmp_path, text, on)
+    assert set(theirs) - {"manual"} == ours - {"manual"}  # gitlab-ci-local ignores only/except
+
+
+LEFT_OUT = (
+    "build:\n  stage: build\n  script: 'true'\n  rules:\n"
+    "    - if: $CI_PIPELINE_SOURCE == 'schedule'\n      when: never\n"
+    "    - if: $CI_COMMIT_BRANCH || $CI_COMMIT_TAG\n"
+    "test:\n  stage: test\n  script: 'true'\n  needs: [NEED]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("need", "on", "refused"),
+    [
+        ("build", "schedule", True),
+        ("build", "branch:main", False),
+        ("build", "tag:v1.2.3", False),
+        ("{job: build, optional: true}", "schedule", False),
+    ],
+)
+def test_a_pipeline_without_a_job_another_needs_is_refused(
+    need: str, on: str, refused: bool, gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """GitLab refuses a pipeline where a created job needs a job its rules leave out ("'test'
+    job needs 'build' job, but 'build' does not exist in the pipeline"), unless the need is
+    optional; gitlab-ci-local refuses to run it too (its --list does not check needs)."""
+    text = LEFT_OUT.replace("NEED", need)
+    result = plan(text, preset(on))
+    assert result.pipeline is not refused
+    assert [(r.job, r.need) for r in result.refused] == ([("test", "build")] if refused else [])
+    run = gitlab_ci_local_run(gitlab_ci_local, tmp_path, text, on, "--shell-isolation")
+    assert ("but its needed by test" in run.stdout + run.stderr) is refused, run.stdout
+
+
+def test_explain_says_why_gitlab_refuses_a_pipeline(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(LEFT_OUT.replace("NEED", "build"), encoding="utf-8")
+    runner = CliRunner()
+    text = runner.invoke(app, ["explain", str(tmp_path / "ci.yml"), "--on", "schedule"])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[:2] == [
+        "schedule: no pipeline: GitLab refuses it",
+        "error: job 'test' needs 'build', which is not in this pipeline (its rules leave it "
+        "out), so GitLab refuses the pipeline; give 'test' the rules of 'build' or mark the "
+        "need optional: true",
+    ]
+    found = runner.invoke(
+        app, ["explain", str(tmp_path / "ci.yml"), "--on", "schedule", "--format", "json"]
+    )
+    data = json.loads(found.output)
+    assert data["pipeline"] is False
+    assert [job["name"] for job in data["jobs"]] == ["test"]
+    assert len(data["refused"]) == 1
 
 
 def test_rules_changes_use_the_changed_files() -> None:

@@ -70,6 +70,12 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [a]\n",
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [{job: a, optional: true}]\n",
     ),
+    "needs-left-out": (
+        "build:\n  script: x\n  rules: [{if: $CI_COMMIT_TAG}]\ntest:\n  script: x\n"
+        "  needs: [build]\n",
+        "build:\n  script: x\n  rules: [{if: $CI_COMMIT_TAG}]\ntest:\n  script: x\n"
+        "  rules: [{if: $CI_COMMIT_TAG}]\n  needs: [build]\n",
+    ),
     "dependencies-undefined": (
         "a:\n  stage: build\n  script: x\n  dependencies: [b]\nb:\n  stage: test\n  script: x\n",
         "a:\n  stage: test\n  script: x\n  dependencies: [b]\nb:\n  stage: build\n  script: x\n",

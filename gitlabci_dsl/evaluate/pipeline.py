@@ -8,10 +8,13 @@
 * the first matching rule decides; no matching rule means no job (or no pipeline, for
   ``workflow:rules``); a rule without ``when`` takes the job's ``when`` (default on_success);
 * a job with neither ``rules`` nor ``only``/``except`` runs as ``only: [branches, tags]``, so
-  not in merge request pipelines;
+  not in merge request pipelines, unless the file has ``workflow:rules``: then GitLab drops
+  that default and the job runs in every pipeline the workflow creates;
 * ``rules:changes`` is true when a changed path matches one of its globs; with no list of
   changed files (``changed=None``) it is true, as GitLab treats pipelines without a diff;
-* ``rules:exists`` matches the files of ``root``.
+* ``rules:exists`` matches the files of ``root``;
+* a created job that needs a job its pipeline does not have (its rules leave it out), without
+  ``optional: true``, makes GitLab refuse the pipeline: :attr:`Plan.refused` says which.
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from ..gitlab.extends import resolve_extends
 from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
-from ..gitlab.needs import needed_names
-from ..gitlab.parallel import instances
+from ..gitlab.needs import needed_names, needs_of
+from ..gitlab.parallel import expand_need, instances
 from ..gitlab.paths import ProjectFiles
 from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
 from .images import pushed_images
 
-__all__ = ["Plan", "PlannedJob", "plan", "plan_data", "preset"]
+__all__ = ["Plan", "PlannedJob", "Refusal", "plan", "plan_data", "preset"]
 
 
 class PlannedJob(NamedTuple):
@@ -45,15 +48,33 @@ class PlannedJob(NamedTuple):
     pushes: tuple[str, ...] = ()  # images a container block's job pushes (see images.py)
 
 
+class Refusal(NamedTuple):
+    """A created job that needs a job the pipeline does not have: GitLab refuses the pipeline
+    ("'test' job needs 'build' job, but 'build' does not exist in the pipeline")."""
+
+    job: str  # as the file names it (not a parallel instance)
+    position: int  # of the need, in the job's flattened ``needs``
+    need: str
+
+    def message(self) -> str:
+        return (
+            f"job {self.job!r} needs {self.need!r}, which is not in this pipeline (its rules "
+            f"leave it out), so GitLab refuses the pipeline; give {self.job!r} the rules of "
+            f"{self.need!r} or mark the need optional: true"
+        )
+
+
 class Plan(NamedTuple):
     """The pipeline GitLab would create: whether it is created, its stages and jobs, and what
-    could not be decided offline."""
+    could not be decided offline. A pipeline GitLab refuses (:attr:`refused`) is not created;
+    its jobs are those it would have had."""
 
     pipeline: bool
     stages: tuple[str, ...]
     jobs: tuple[PlannedJob, ...]
     notes: tuple[str, ...]
     files: tuple[str, ...] = ()  # the project files read through ``include`` (the include set)
+    refused: tuple[Refusal, ...] = ()
 
 
 def stage_groups(plan: Plan) -> list[tuple[str, list[int]]]:
@@ -115,6 +136,9 @@ def plan_data(
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
     workflow = config.get("workflow")
+    # GitLab drops the jobs' default `only: [branches, tags]` when workflow:rules are given
+    # (Entry::Processable#compose!, gitlab-org/gitlab!21742).
+    default_only = None if isinstance(workflow, dict) and "rules" in workflow else _DEFAULT_ONLY
     if not every_job and isinstance(workflow, dict) and isinstance(workflow.get("rules"), list):
         decision = _first_rule(workflow["rules"], context, changed, files, notes)
         if decision is None or decision.get("when") == "never":
@@ -131,6 +155,7 @@ def plan_data(
     extended = resolve_extends(jobs)
     resolved = {name: job for name, job in extended.jobs.items() if not name.startswith(".")}
     planned: list[PlannedJob] = []
+    created: set[str] = set()  # the jobs (as the file names them) with an instance planned
     for name, job in resolved.items():
         stage = job.get("stage")
         if stage is None and (included.open or name in extended.incomplete):
@@ -145,19 +170,36 @@ def plan_data(
             if every_job:
                 outcome: tuple[str, bool] | None = (str(job.get("when", "on_success")), False)
             else:
-                outcome = _job_outcome(job, here, changed, files, notes)
+                outcome = _job_outcome(job, here, changed, files, notes, default_only=default_only)
             if outcome is None:
                 continue
             when, allow_failure = outcome
             pushes = pushed_images(job, here)
             planned.append(PlannedJob(instance.name, stage, when, allow_failure, needs, pushes))
+            created.add(name)
+    refused = () if every_job else _refusals(resolved, created, {job.name for job in planned})
     order = {stage: i for i, stage in enumerate(stages)}
     planned.sort(key=lambda j: order.get(j.stage, len(order)))
     if not planned:
         # GitLab creates no pipeline without jobs ("No stages / jobs for this pipeline").
         notes.append("no job would run, so GitLab creates no pipeline")
         return Plan(False, tuple(stages), (), tuple(notes), included.files)
-    return Plan(True, tuple(stages), tuple(planned), tuple(notes), included.files)
+    return Plan(not refused, tuple(stages), tuple(planned), tuple(notes), included.files, refused)
+
+
+def _refusals(
+    jobs: Mapping[str, Mapping[Any, Any]], created: set[str], instances: set[str]
+) -> tuple[Refusal, ...]:
+    """The needs GitLab cannot satisfy in this pipeline: on a job of the file that none of
+    the pipeline's jobs is (a need on a parallel job is met by any of its instances)."""
+    found = []
+    for name in sorted(created):
+        for need in needs_of(jobs[name]):
+            if need.optional or need.job not in jobs:  # an undefined job: needs-undefined
+                continue
+            if not any(n in instances for n in expand_need(need.job, jobs, need.parallel)):
+                found.append(Refusal(name, need.position, need.job))
+    return tuple(found)
 
 
 def _variables(value: Any) -> dict[str, str]:
@@ -243,8 +285,11 @@ def _job_outcome(
     changed: Sequence[str] | None,
     files: ProjectFiles | None,
     notes: list[str],
+    *,
+    default_only: list[str] | None,
 ) -> tuple[str, bool] | None:
-    """(when, allow_failure) of a job that is created; None when it is not."""
+    """(when, allow_failure) of a job that is created; None when it is not. ``default_only``:
+    the ``only`` of a job without one (None: none, in a file with workflow:rules)."""
     job_when = str(job.get("when", "on_success"))
     job_allow = job.get("allow_failure")
     rules = job.get("rules")
@@ -258,7 +303,7 @@ def _job_outcome(
             return None
         allow = rule.get("allow_failure", job_allow)
         return when, bool(allow) if allow is not None else False
-    if not _only_except(job, variables, changed):
+    if not _only_except(job, variables, changed, default_only):
         return None
     if job_when == "never":
         return None
@@ -281,11 +326,17 @@ _SOURCES: dict[str, Callable[[Mapping[str, str]], bool]] = {
 }
 
 
+_DEFAULT_ONLY = ["branches", "tags"]
+
+
 def _only_except(
-    job: dict[Any, Any], variables: Mapping[str, str], changed: Sequence[str] | None
+    job: dict[Any, Any],
+    variables: Mapping[str, str],
+    changed: Sequence[str] | None,
+    default_only: list[str] | None,
 ) -> bool:
-    only = job.get("only", ["branches", "tags"])
-    if not _policy(only, variables, changed, default=True):
+    only = job.get("only", default_only)
+    if only is not None and not _policy(only, variables, changed, default=True):
         return False
     return not ("except" in job and _policy(job["except"], variables, changed, default=False))
 

@@ -13,7 +13,7 @@ __all__ = ["as_data", "as_json", "as_text"]
 
 def as_data(plan: Plan) -> dict[str, Any]:
     """The plan as plain data: ``{"pipeline": bool, "jobs": [{name, stage, when,
-    allow_failure, needs}, ...]}``."""
+    allow_failure, needs}, ...]}``, and ``"refused": [why, ...]`` when GitLab refuses it."""
     listed = [
         {
             "name": job.name,
@@ -24,7 +24,10 @@ def as_data(plan: Plan) -> dict[str, Any]:
         }
         for job in plan.jobs
     ]
-    return {"pipeline": plan.pipeline, "jobs": listed}
+    found: dict[str, Any] = {"pipeline": plan.pipeline, "jobs": listed}
+    if plan.refused:
+        found["refused"] = [refusal.message() for refusal in plan.refused]
+    return found
 
 
 def as_json(plan: Plan) -> str:
@@ -34,7 +37,12 @@ def as_json(plan: Plan) -> str:
 def as_text(plan: Plan, on: str) -> str:
     """``branch:main: pipeline created``, then each stage's jobs (when, may fail, needs, the
     images they push), then the notes on what could not be decided offline."""
-    lines = [f"{on}: {'pipeline created' if plan.pipeline else 'no pipeline'}"]
+    if plan.refused:
+        lines = [f"{on}: no pipeline: GitLab refuses it"]
+        lines += [f"error: {refusal.message()}" for refusal in plan.refused]
+        lines.append("jobs it would have had:")
+    else:
+        lines = [f"{on}: {'pipeline created' if plan.pipeline else 'no pipeline'}"]
     for stage, members in stage_groups(plan):
         lines.append(f"stage {stage}:")
         for job in (plan.jobs[i] for i in members):

@@ -36,6 +36,7 @@ WHOLE_PIPELINE_RULES: tuple[str, ...] = (
     "undefined-stage",
     "needs-undefined",
     "needs-later-stage",
+    "needs-left-out",
     "dependencies-undefined",
     "dependencies-not-in-needs",
     "extends-undefined",

@@ -101,6 +101,15 @@ _ALL = [
         "Mark the need `optional: true` or change the needed job's `when`.",
     ),
     Rule(
+        "needs-left-out",
+        "warning",
+        "In a default-branch, other-branch, tag, merge request or scheduled pipeline, a job "
+        "needs a job that its rules leave out of that pipeline, and GitLab refuses to create "
+        "it.",
+        "Give the job the rules of the job it needs (`rules=runs_on(...)` in a pipeline "
+        "module), or mark the need `optional: true`.",
+    ),
+    Rule(
         "dependencies-undefined",
         "error",
         "`dependencies` can only name jobs of earlier stages.",

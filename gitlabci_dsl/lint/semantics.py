@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..gitlab import checks
+from ..gitlab.checks import Report
 from ..gitlab.facts import GLOBAL_KEYS
 from ..gitlab.reader import Document
 from .findings import RULES, Finding
@@ -61,4 +62,40 @@ def check(
         from . import practice as rules
 
         rules.check(document, ctx.add, GLOBAL_KEYS)
+        _check_left_out(document.data, ctx.add, root)
     return ctx.findings
+
+
+# The pipelines a project commonly has, as ``explain --on`` names them, and what to call them.
+SOURCES: tuple[tuple[str, str], ...] = (
+    ("branch:main", "default-branch"),
+    ("branch:feature", "other-branch"),
+    ("tag:v1.0.0", "tag"),
+    ("mr", "merge request"),
+    ("schedule", "scheduled"),
+)
+
+
+def _check_left_out(data: dict[object, object], add: Report, root: Path | None) -> None:
+    """``needs-left-out``: in which of the usual pipelines a job needs one that its rules
+    leave out (GitLab then refuses the pipeline), evaluated as ``explain`` does."""
+    from ..evaluate.pipeline import plan_data, preset
+
+    kinds: dict[tuple[str, int, str], list[str]] = {}
+    for on, label in SOURCES:
+        for refusal in plan_data(data, preset(on), root=root).refused:
+            kinds.setdefault(refusal, []).append(label)
+    for (job, position, need), labels in kinds.items():
+        add(
+            "needs-left-out",
+            f"needs {need!r}, which is not in {_listing(labels)} pipelines (its rules leave "
+            "it out), so GitLab refuses those pipelines",
+            job,
+            job,
+            "needs",
+            position,
+        )
+
+
+def _listing(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
