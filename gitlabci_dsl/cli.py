@@ -263,8 +263,9 @@ def explain(
         str,
         typer.Option(
             "--on",
-            help="The kind of pipeline: branch:NAME, tag:NAME, mr (or mr:BRANCH), schedule. "
-            "Sets the variables GitLab sets for it.",
+            help="The kind of pipeline: branch:NAME, tag:NAME, mr (or mr:BRANCH), schedule, "
+            "api, trigger or web (a run on the default branch, or api:BRANCH...). Sets the "
+            "variables GitLab sets for it.",
         ),
     ] = "branch:main",
     var: Annotated[
@@ -308,7 +309,8 @@ def graph(
         str | None,
         typer.Option(
             "--on",
-            help="Only the jobs of this kind of pipeline (branch:NAME, tag:NAME, mr, schedule). "
+            help="Only the jobs of this kind of pipeline (branch:NAME, tag:NAME, mr, schedule, "
+            "api, trigger, web). "
             "Default: every job.",
             show_default=False,
         ),

@@ -21,12 +21,13 @@ PIPELINE = '''\
 every commit.
 """
 
-from gitlabci_dsl import DockerBuild, Job, Pipeline, Rule, Stage, TrivyScan, ci
+from gitlabci_dsl import DockerBuild, Job, Pipeline, Stage, TrivyScan, Workflow, runs_on
 
 build, scan, deploy = Stage("build"), Stage("scan"), Stage("deploy")
 
 # docker build and push with BuildKit, the registry password on stdin, tags: the commit SHA,
-# the branch, latest on the default branch, the version on tags.
+# the branch, latest on the default branch, the version on tags. In branch, tag and merge
+# request pipelines; never in schedules.
 image = DockerBuild(stage=build)
 build_job = image.job()
 
@@ -38,13 +39,16 @@ deploy_job = Job(
     stage=deploy,
     image="alpine:3.20",
     needs=[build_job, scan_job],
-    rules=[Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}")],
+    rules=runs_on("default_branch"),
     environment="production",
     # Replace with your deployment; the image to deploy is the one scanned:
     script=[f'echo "deploy {image.image_ref}"'],
 )
 
 pipeline = Pipeline(
+    # Branch, tag and merge request pipelines, one per push: a branch with an open merge
+    # request runs the merge request's pipeline only.
+    workflow=Workflow.merge_request_pipelines(),
     stages=[build, scan, deploy],
     jobs=[build_job, scan_job, deploy_job],
 )

@@ -18,9 +18,9 @@ build_job = image.job()
 # Release tags (the commit SHA and the version) are copied, digests unchanged.
 mirror_job = Mirror(source=image.image_ref, stage=publish, needs=[build_job]).job()
 
-# Scheduled pipelines delete the commit and feature-branch tags, keeping main, latest and
-# versions (and any tag whose digest one of those still uses).
-prune_job = RegistryPrune(stage=cleanup, needs=[build_job]).job()
+# Scheduled pipelines (which build nothing) delete the commit and feature-branch tags,
+# keeping main, latest and versions (and any tag whose digest one of those still uses).
+prune_job = RegistryPrune(stage=cleanup).job()
 
 pipeline = Pipeline(
     stages=[build, publish, cleanup],

@@ -13,10 +13,9 @@ from gitlabci_dsl import (
     KubeDeploy,
     Pipeline,
     PullSecret,
-    Rule,
     Stage,
     TrivyScan,
-    ci,
+    runs_on,
 )
 
 build, test, scan, deploy = Stage("build"), Stage("test"), Stage("scan"), Stage("deploy")
@@ -24,8 +23,16 @@ build, test, scan, deploy = Stage("build"), Stage("test"), Stage("scan"), Stage(
 image = DockerBuild(stage=build, cache=InlineCache())
 build_job = image.job()
 
-# The job runs in the image it tests: the tag just pushed, not a mutable `latest`.
-unit = Job("test", stage=test, image=str(image.image_ref), needs=[build_job], script=["npm test"])
+# The job runs in the image it tests: the tag just pushed, not a mutable `latest`; and in the
+# pipelines the build runs in (not schedules), as a job that needs another must.
+unit = Job(
+    "test",
+    stage=test,
+    image=str(image.image_ref),
+    needs=[build_job],
+    rules=build_job.rules,
+    script=["npm test"],
+)
 
 scan_job = TrivyScan(image=image.image_ref, stage=scan, needs=[build_job]).job()
 
@@ -53,7 +60,8 @@ production = KubeDeploy(
     context="group/app:production",
     url="https://example.com",
     needs=[staging, pull_secret],
-    rules=[Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}", when="manual")],
+    # By hand, and the pipeline waits for it (blocked) until someone deploys.
+    rules=runs_on("default_branch", when="manual", allow_failure=False),
 ).job()
 
 pipeline = Pipeline(

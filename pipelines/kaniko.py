@@ -5,14 +5,10 @@ user (valid JSON whatever characters it holds); the image is pushed with every t
 strategy, and Kaniko's layer cache lives in `$CI_REGISTRY_IMAGE/cache`.
 """
 
-from gitlabci_dsl import KanikoBuild, Pipeline, Rule, Stage, ci
+from gitlabci_dsl import KanikoBuild, Pipeline, Stage
 
 build = Stage("build")
 
-image = KanikoBuild(
-    stage=build,
-    cache=True,
-    rules=[Rule(if_=ci.COMMIT_BRANCH), Rule(if_=ci.COMMIT_TAG)],
-)
+image = KanikoBuild(stage=build, cache=True)
 
 pipeline = Pipeline(stages=[build], jobs=[image.job()])

@@ -5,7 +5,7 @@ merge requests (GitLab's container_scanning report), and the deploy job needs bo
 and the scan, so a CRITICAL or HIGH finding stops the deployment.
 """
 
-from gitlabci_dsl import DockerBuild, Job, Pipeline, Rule, Stage, TrivyScan, ci
+from gitlabci_dsl import DockerBuild, Job, Pipeline, Stage, TrivyScan, runs_on
 
 build, scan, deploy = Stage("build"), Stage("scan"), Stage("deploy")
 
@@ -20,7 +20,7 @@ release = Job(
     stage=deploy,
     image="alpine:3.20",
     needs=[build_job, scan_job],
-    rules=[Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}")],
+    rules=runs_on("default_branch"),
     script=[f'./deploy.sh "{image.image_ref}"'],
 )
 

@@ -36,10 +36,14 @@ from gitlabci_dsl import (
     TrivyScan,
     ValidationError,
     ci,
+    runs_on,
     to_dict,
+    to_yaml,
 )
 from gitlabci_dsl.blocks._shell import escape, literal, quote, word
 from gitlabci_dsl.blocks.kaniko import CONFIG
+from gitlabci_dsl.compiler import compile_value
+from gitlabci_dsl.evaluate.pipeline import plan, preset
 from gitlabci_dsl.model.base import FrozenDict
 
 SH = shutil.which("sh") or "/bin/sh"
@@ -397,7 +401,21 @@ def test_many_images_with_changes_and_matrix() -> None:
     jobs = [build_job(b) for b in builds]
     assert [b.name for b in builds] == ["build-frontend", "build-api"]
     assert jobs[0]["variables"]["IMAGE"] == "$CI_REGISTRY_IMAGE/frontend"
-    assert jobs[1]["rules"] == [{"if": "$CI_COMMIT_TAG"}, {"changes": ["services/api/**/*"]}]
+    text = to_yaml(Pipeline(stages=["build"], jobs=[b.job() for b in builds]))
+
+    def built(on: str, changed: list[str] | None = None) -> set[str]:
+        return {job.name for job in plan(text, preset(on), changed=changed).jobs}
+
+    assert built("branch:feature", ["services/api/main.go"]) == {"build-api"}
+    assert built("branch:feature", ["frontend/app.ts", "README.md"]) == {"build-frontend"}
+    assert built("branch:feature", ["README.md"]) == set()
+    assert built("tag:v1.0.0", ["README.md"]) == {"build-frontend", "build-api"}
+    assert built("schedule") == set()
+    no_rules = DockerBuild.many({"api": "api"}, template=DockerBuild(rules=None), only_changed=True)
+    text = to_yaml(Pipeline(stages=["build"], jobs=[b.job() for b in no_rules]))
+    assert built("tag:v1.0.0", []) == {"build-api"}
+    assert built("branch:main", ["docs/x.md"]) == set()
+    assert built("branch:main", ["api/x.go"]) == {"build-api"}
     matrix = build_job(DockerBuild.matrix(["frontend", "api"]))
     assert matrix["parallel"] == {"matrix": [{"IMAGE_NAME": ["frontend", "api"]}]}
     assert matrix["variables"]["IMAGE"] == "$CI_REGISTRY_IMAGE/$IMAGE_NAME"
@@ -656,7 +674,7 @@ def test_kube_deploy_sets_the_image_and_waits() -> None:
         "kubernetes": {"agent": "group/app:prod"},
         "deployment_tier": "production",
     }
-    assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    assert job["rules"] == [compile_value(rule) for rule in runs_on("default_branch")]
     with pytest.raises(ValidationError, match="Kubernetes name"):
         KubeDeploy(image="app:1", deployment="Web_App", container="app")
 
@@ -837,7 +855,7 @@ def test_registry_debug_checks_each_step_without_echoing_secrets(tmp_path: Path)
     assert any(
         "application/vnd.oci.image.index.v1+json" in c and "manifests/latest" in c for c in argv
     )
-    assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH", "when": "manual"}]
+    assert job["rules"] == [compile_value(rule) for rule in runs_on("branches", when="manual")]
     with pytest.raises(ValidationError, match="not supported"):
         RegistryDebug(registry=Registry.dockerhub())
 
@@ -1463,14 +1481,11 @@ def test_the_cleanup_policy_job_never_blocks_a_pipeline() -> None:
     docs on blocking manual jobs); the policy job is optional, on the default branch only."""
     from gitlabci_dsl import CleanupPolicy
 
-    (rule,) = to_dict(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy().job()]))[
-        "registry-cleanup-policy"
-    ]["rules"]
-    assert rule == {
-        "if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
-        "when": "manual",
-        "allow_failure": True,
-    }
+    text = to_yaml(Pipeline(stages=["cleanup"], jobs=[CleanupPolicy().job()]))
+    (job,) = plan(text, preset("branch:main")).jobs
+    assert (job.when, job.allow_failure) == ("manual", True)
+    for on in ("branch:feature", "tag:v1.0.0", "schedule", "mr"):
+        assert plan(text, preset(on)).jobs == (), on
 
 
 def test_every_block_takes_the_common_job_options_named_as_gitlab_names_them() -> None:
@@ -1540,5 +1555,7 @@ def test_mirror_takes_rules_of_its_own() -> None:
 
     own = [Rule(if_="$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH")]
     assert Mirror(source="$CI_REGISTRY_IMAGE:1", rules=own).job().rules == tuple(own)
-    assert Mirror(source="$CI_REGISTRY_IMAGE:1").job().rules == (Rule(if_="$CI_COMMIT_TAG"),)
-    assert Mirror(source="$CI_REGISTRY_IMAGE:1", on="always").job().rules is None
+    assert Mirror(source="$CI_REGISTRY_IMAGE:1").job().rules == runs_on("tags")
+    assert Mirror(source="$CI_REGISTRY_IMAGE:1", on="always").job().rules == runs_on(
+        "branches", "tags"
+    )

@@ -127,6 +127,22 @@ def test_block_index_shows_the_current_line_counts() -> None:
     assert table() in (ROOT / "docs" / "blocks" / "README.md").read_text(encoding="utf-8")
 
 
+def _script_check(script: str) -> subprocess.CompletedProcess[str]:
+    """``python scripts/<script> --check``: whether the page it writes is current."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / script), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_block_index_shows_the_pipelines_each_block_runs_in() -> None:
+    """docs/blocks/README.md holds the table scripts/block_pipelines.py evaluates now."""
+    result = _script_check("block_pipelines.py")
+    assert result.returncode == 0, result.stderr
+
+
 def test_lint_page_lists_every_rule_with_its_severity() -> None:
     """docs/lint.md has a row for each lint rule, with the rule's severity."""
     from gitlabci_dsl.lint import RULES
@@ -163,12 +179,7 @@ def test_readme_lists_the_explain_and_graph_options(command: str) -> None:
 
 def test_cli_reference_is_current() -> None:
     """docs/cli.md is exactly what scripts/cli_reference.py generates from the typer app."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/cli_reference.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _script_check("cli_reference.py")
     assert done.returncode == 0, done.stderr
 
 

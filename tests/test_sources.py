@@ -113,3 +113,56 @@ def test_the_workflow_sets_the_variable_the_merge_request_rule_asks_for() -> Non
     rules = Workflow.merge_request_pipelines().rules or ()
     assert any((rule.variables or {}).get(MR_PIPELINES) == "true" for rule in rules)  # type: ignore[union-attr]
     assert any(MR_PIPELINES in (rule.if_ or "") for rule in runs_on("merge_requests"))
+
+
+def _block_table() -> list[tuple[str, Any]]:
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from block_pipelines import blocks
+
+    return blocks()
+
+
+def test_the_block_table_covers_every_block_that_writes_a_job() -> None:
+    import gitlabci_dsl
+    from gitlabci_dsl.blocks._fields import JobBlock
+
+    every = {
+        name
+        for name in gitlabci_dsl.__all__
+        if isinstance(cls := getattr(gitlabci_dsl, name), type) and issubclass(cls, JobBlock)
+    }
+    assert {type(block).__name__ for _, block in _block_table()} == every
+
+
+@pytest.mark.parametrize(("name", "block"), _block_table(), ids=lambda v: str(v)[:40])
+def test_blocks_join_schedules_only_when_made_for_them_and_never_block(
+    name: str, block: Any
+) -> None:
+    """Issue 21: a cleanup schedule must not rebuild, push latest or redeploy; a manual job
+    a block writes must not block the pipeline; every block's job runs somewhere."""
+    job = block.job()
+    stages = [job.stage] if isinstance(job.stage, str) else None
+    text = to_yaml(Pipeline(workflow=Workflow.merge_request_pipelines(), stages=stages, jobs=[job]))
+    joined = {kind: plan(text, variables).jobs for kind, variables in PIPELINES.items()}
+    made_for_schedules = type(block).__name__ in ("RegistryCleanup", "RegistryPrune")
+    assert bool(joined["schedules"]) is made_for_schedules
+    assert any(joined.values())
+    for planned in itertools.chain.from_iterable(joined.values()):
+        assert planned.when != "manual" or planned.allow_failure, name
+
+
+def test_a_block_without_rules_is_left_to_gitlab_defaults_and_its_rules_replace_the_choice() -> (
+    None
+):
+    from gitlabci_dsl import DockerBuild, KubeDeploy, RegistryCleanup
+
+    assert DockerBuild(rules=None).job().rules is None
+    image = "$CI_REGISTRY_IMAGE:1"
+    deploy = KubeDeploy(image=image, deployment="a", container="a", rules=runs_on("tags"))
+    assert deploy.job().rules == runs_on("tags")
+    with pytest.raises(ValidationError, match="rules"):
+        RegistryCleanup(rules=None)  # type: ignore[arg-type]

@@ -34,10 +34,12 @@ from ..model.base import (
     shaped,
     type_name,
 )
+from ..model.sources import runs_on
 
 if TYPE_CHECKING:
     from ..model.job import Job
     from ..model.options import Retry
+    from ..model.rules import Rule
     from ..model.variable import Variable
     from .tags import TagStrategy
 
@@ -55,8 +57,11 @@ __all__ = [
     "Block",
     "JobBlock",
     "Problem",
+    "build_pipelines",
     "closed",
+    "default_branch_pipelines",
     "has_control",
+    "scheduled_pipelines",
     "text",
     "text_problem",
     "texts",
@@ -97,7 +102,9 @@ class JobBlock(Block):
     ["docker"]``); ``variables`` are added to the block's own (yours win); ``timeout``,
     ``retry`` and ``interruptible`` are the job keywords. An image builder's tag strategy is
     ``image_tags=TagStrategy(...)``; the earlier ``tags=TagStrategy(...)`` still works, with a
-    DeprecationWarning."""
+    DeprecationWarning. Each block's ``rules`` default to the pipelines it belongs in
+    (:func:`build_pipelines`...; the table of docs/blocks/README.md); ``rules=[...]`` replace
+    them."""
 
     tags: Sequence[str] | TagStrategy | None = attrs.field(default=None, validator=_runner_tags)
     timeout: str | None = attrs.field(default=None, validator=duration("timeout"))
@@ -173,6 +180,27 @@ def _not_none(cls: type) -> tuple[str, ...]:
 
 
 # --- the shared vocabulary ------------------------------------------------------------------------
+
+# The pipelines a block's job joins unless its ``rules=`` say otherwise (``rules=None``: no
+# rules, GitLab's defaults). Never schedules, but for the blocks made for them: a cleanup
+# schedule does not rebuild, push ``latest`` or redeploy. The table in docs/blocks/README.md
+# is evaluated from the blocks' jobs (scripts/block_pipelines.py).
+
+
+def build_pipelines() -> tuple[Rule, ...]:
+    """Branch, tag and merge request pipelines: the blocks that build, scan or copy an image."""
+    return runs_on("branches", "tags", "merge_requests")
+
+
+def default_branch_pipelines() -> tuple[Rule, ...]:
+    """Default-branch pipelines (pushes, API, trigger and web runs; not schedules): deploys."""
+    return runs_on("default_branch")
+
+
+def scheduled_pipelines() -> tuple[Rule, ...]:
+    """Scheduled pipelines only: registry cleanup."""
+    return runs_on("schedules")
+
 
 NAME = nonempty_str("job-keywords")
 """The job's name."""

@@ -27,6 +27,7 @@ from ._fields import (
     STAGE,
     TAGS,
     JobBlock,
+    build_pipelines,
     text,
 )
 from ._shell import command, quote
@@ -78,7 +79,9 @@ class BuildahBuild(JobBlock):
     image_tags: TagStrategy = attrs.field(factory=TagStrategy, validator=TAGS)
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
     builder: str = attrs.field(default=BUILDAH_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=build_pipelines, validator=RULES, metadata=NULLABLE
+    )
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     @property

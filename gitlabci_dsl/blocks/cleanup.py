@@ -23,8 +23,9 @@ from ..model.base import Validator, checked, fail
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
+from ..model.sources import runs_on
 from ..model.values import Reference
-from ._fields import BOOL, NAME, NULLABLE, RULES, STAGE, JobBlock, has_control
+from ._fields import BOOL, NAME, NULLABLE, RULES, STAGE, JobBlock, has_control, scheduled_pipelines
 from ._shell import command, literal, quote
 from .registry import image_reference, is_variable
 
@@ -142,9 +143,8 @@ class RegistryCleanup(JobBlock):
     token: str = attrs.field(default="$GITLAB_API_TOKEN", validator=_token)
     dry_run: bool = attrs.field(default=False, validator=BOOL)
     curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] = attrs.field(
-        factory=lambda: (Rule(if_=SCHEDULED),), validator=RULES
-    )
+    # Never None: a job that deletes images runs only where its rules say.
+    rules: Sequence[Rule | Reference] = attrs.field(factory=scheduled_pipelines, validator=RULES)
 
     def _job(self) -> Job:
         """The cleanup job."""
@@ -226,13 +226,10 @@ class CleanupPolicy(JobBlock):
     name: str = attrs.field(default="registry-cleanup-policy", validator=NAME)
     stage: Stage | str | None = attrs.field(default="cleanup", validator=STAGE, metadata=NULLABLE)
     curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] = attrs.field(
-        factory=lambda: (
-            Rule(
-                if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}", when="manual", allow_failure=True
-            ),
-        ),
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=lambda: runs_on("default_branch", when="manual"),
         validator=RULES,
+        metadata=NULLABLE,
     )
 
     def _job(self) -> Job:

@@ -12,6 +12,7 @@ from ..model.base import checked, fail, shaped, validator_shape
 from ..model.image import Image
 from ..model.job import Job, Stage
 from ..model.rules import Rule
+from ..model.sources import runs_on
 from ..model.values import Reference
 from ._fields import NAME, NULLABLE, REGISTRY, RULES, STAGE, JobBlock
 from ._shell import escape
@@ -106,8 +107,8 @@ class RegistryDebug(JobBlock):
     name: str = attrs.field(default="registry-debug", validator=NAME)
     stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
     curl_image: str = attrs.field(default=CURL_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] = attrs.field(
-        factory=lambda: (Rule(if_=ci.COMMIT_BRANCH, when="manual"),), validator=RULES
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=lambda: runs_on("branches", when="manual"), validator=RULES, metadata=NULLABLE
     )
 
     def _job(self) -> Job:

@@ -25,6 +25,7 @@ from ._fields import (
     TAGS,
     Block,
     JobBlock,
+    build_pipelines,
     closed,
     has_control,
     text,
@@ -203,7 +204,9 @@ class DockerBuild(JobBlock):
             anchor="",
         ),
     )
-    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=build_pipelines, validator=RULES, metadata=NULLABLE
+    )
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
     parallel: Parallel | None = attrs.field(default=None, validator=PARALLEL)
 
@@ -288,8 +291,9 @@ class DockerBuild(JobBlock):
 
         Every other setting comes from ``template``. ``only_changed=True`` builds an image only
         when its folder changed: each of the template's rules gains ``changes`` on the folder
-        (a rule that already has ``changes``, or says ``never``, stays as it is); without
-        rules, tag pipelines build everything and other pipelines what changed.
+        (a rule that already has ``changes``, says ``never``, or is for tags, stays as it is:
+        tag pipelines build everything); with ``rules=None``, tag pipelines build everything
+        and other pipelines what changed.
         """
         template = template or cls()
         builds = []
@@ -337,6 +341,8 @@ def _on_changes(rules: Sequence[Any] | None, changed: list[str]) -> list[Any]:
 
     def gated(rule: Any) -> bool:  # a Rule (not a !reference) that can still let the job run
         plain = getattr(rule, "node_kind", None) == "Rule"
-        return plain and rule.changes is None and rule.when != "never"
+        # In a tag pipeline GitLab takes `changes` as true: a tag rule builds everything.
+        tags_only = plain and rule.if_ == ci.COMMIT_TAG
+        return plain and not tags_only and rule.changes is None and rule.when != "never"
 
     return [attrs.evolve(r, changes=changed) if gated(r) else r for r in rules]

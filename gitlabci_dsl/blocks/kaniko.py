@@ -19,7 +19,19 @@ from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, RULES, STAGE, TAGS, JobBlock, text, texts
+from ._fields import (
+    BOOL,
+    NAME,
+    NEEDS,
+    NULLABLE,
+    RULES,
+    STAGE,
+    TAGS,
+    JobBlock,
+    build_pipelines,
+    text,
+    texts,
+)
 from ._shell import command, quote
 from .docker import build_flags, check_build_args
 from .registry import (
@@ -79,7 +91,9 @@ class KanikoBuild(JobBlock):
     cache: bool = attrs.field(default=False, validator=BOOL)
     cache_repo: str = attrs.field(default=f"{ci.REGISTRY_IMAGE}/cache", validator=image_reference())
     executor: str = attrs.field(default=KANIKO_EXECUTOR, validator=image_reference())
-    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=build_pipelines, validator=RULES, metadata=NULLABLE
+    )
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     @property

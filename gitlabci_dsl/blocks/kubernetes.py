@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 import attrs
 
-from .. import ci
 from ..errors import ValidationError
 from ..model.base import checked, fail, shaped, validator_shape
 from ..model.environment import Environment, KubernetesEnvironment
@@ -16,7 +15,18 @@ from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
-from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, JobBlock, closed, text
+from ._fields import (
+    NAME,
+    NEEDS,
+    NULLABLE,
+    REGISTRY,
+    RULES,
+    STAGE,
+    JobBlock,
+    closed,
+    default_branch_pipelines,
+    text,
+)
 from ._shell import command, quote, word
 from .registry import ImageRef, Registry, auth_config, image_reference, is_variable
 
@@ -78,10 +88,6 @@ def _timeout(inst: Any, attr: Any, value: Any) -> None:
         )
 
 
-def _default_branch_only() -> tuple[Rule, ...]:
-    return (Rule(if_=f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}"),)
-
-
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class KubeDeploy(JobBlock):
     """Roll a Deployment to the image just built: ``kubectl set image deployment/<d> <c>=<image>``.
@@ -115,7 +121,7 @@ class KubeDeploy(JobBlock):
     kubectl_image: str = attrs.field(default=KUBECTL_IMAGE, validator=image_reference())
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
     rules: Sequence[Rule | Reference] | None = attrs.field(
-        factory=_default_branch_only, validator=RULES, metadata=NULLABLE
+        factory=default_branch_pipelines, validator=RULES, metadata=NULLABLE
     )
 
     def _job(self) -> Job:
@@ -184,7 +190,7 @@ class PullSecret(JobBlock):
     kubectl_image: str = attrs.field(default=KUBECTL_IMAGE, validator=image_reference())
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
     rules: Sequence[Rule | Reference] | None = attrs.field(
-        factory=_default_branch_only, validator=RULES, metadata=NULLABLE
+        factory=default_branch_pipelines, validator=RULES, metadata=NULLABLE
     )
 
     def _job(self) -> Job:

@@ -13,6 +13,7 @@ from ..model.base import checked
 from ..model.image import Image
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
+from ..model.sources import runs_on
 from ..model.values import Reference
 from ._fields import NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, TAGS, JobBlock, closed
 from ._shell import quote
@@ -47,7 +48,8 @@ class Mirror(JobBlock):
     and keep every platform of a multi-platform image; ``tool="docker"`` is the article's
     pull/tag/push through Docker-in-Docker. Every tag of ``image_tags`` is pushed (on a tag
     pipeline: the commit SHA and the version). ``on="tags"`` (default) mirrors only on tag
-    pipelines; ``rules=[...]``, when given, decide instead.
+    pipelines, ``on="always"`` on branch and tag pipelines (never schedules);
+    ``rules=[...]``, when given, decide instead.
     """
 
     source: ImageRef | str = attrs.field(validator=image_reference(nodes=True))
@@ -73,7 +75,7 @@ class Mirror(JobBlock):
     def _rules(self) -> Sequence[Rule | Reference] | None:
         if self.rules is not None:
             return self.rules
-        return [Rule(if_=ci.COMMIT_TAG)] if self.on == "tags" else None
+        return runs_on("tags") if self.on == "tags" else runs_on("branches", "tags")
 
     def _job(self) -> Job:
         """The mirror job."""

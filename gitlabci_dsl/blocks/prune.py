@@ -21,8 +21,18 @@ from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
 from ..model.values import Reference
 from ..model.variable import Variable
-from ._fields import BOOL, NAME, NEEDS, NULLABLE, REGISTRY, RULES, STAGE, JobBlock
-from .cleanup import SCHEDULED, check_regex
+from ._fields import (
+    BOOL,
+    NAME,
+    NEEDS,
+    NULLABLE,
+    REGISTRY,
+    RULES,
+    STAGE,
+    JobBlock,
+    scheduled_pipelines,
+)
+from .cleanup import check_regex
 from .mirror import SKOPEO_IMAGE
 from .registry import PRIVATE_AUTH_FILE, Registry, image_reference, repository_field
 
@@ -79,9 +89,8 @@ class RegistryPrune(JobBlock):
     registry: Registry = attrs.field(factory=Registry.gitlab, validator=_registry)
     dry_run: bool = attrs.field(default=False, validator=BOOL)
     skopeo_image: str = attrs.field(default=SKOPEO_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] = attrs.field(
-        factory=lambda: (Rule(if_=SCHEDULED),), validator=RULES
-    )
+    # Never None: a job that deletes images runs only where its rules say.
+    rules: Sequence[Rule | Reference] = attrs.field(factory=scheduled_pipelines, validator=RULES)
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     def _job(self) -> Job:

@@ -25,6 +25,7 @@ from ._fields import (
     STAGE,
     JobBlock,
     Problem,
+    build_pipelines,
     texts,
 )
 from ._shell import command, quote
@@ -96,7 +97,9 @@ class TrivyScan(JobBlock):
     reports: Sequence[ReportFormat] = attrs.field(default=("gitlab",), validator=_REPORTS)
     allow_failure: bool = attrs.field(default=False, validator=BOOL)
     scanner: str = attrs.field(default=TRIVY_IMAGE, validator=image_reference())
-    rules: Sequence[Rule | Reference] | None = attrs.field(default=None, validator=RULES)
+    rules: Sequence[Rule | Reference] | None = attrs.field(
+        factory=build_pipelines, validator=RULES, metadata=NULLABLE
+    )
     needs: Sequence[Job | Need | str] | None = attrs.field(default=None, validator=NEEDS)
 
     def _job(self) -> Job:

@@ -394,7 +394,9 @@ def _ref_matches(ref: Any, variables: Mapping[str, str]) -> bool:
 
 def preset(on: str, default_branch: str = "main") -> dict[str, str]:
     """The variables GitLab sets for a kind of pipeline: ``branch:NAME``, ``tag:NAME``, ``mr``
-    (or ``mr:SOURCE_BRANCH``) or ``schedule`` (on the default branch)."""
+    (or ``mr:SOURCE_BRANCH``), ``schedule`` (on the default branch), or a run from the API, a
+    trigger token or the web (``api``, ``trigger``, ``web``; on the default branch, or
+    ``api:BRANCH``...)."""
     kind, _, name = on.partition(":")
     base = {"CI": "true", "GITLAB_CI": "true", "CI_DEFAULT_BRANCH": default_branch}
     if kind == "branch" and name:
@@ -419,7 +421,22 @@ def preset(on: str, default_branch: str = "main") -> dict[str, str]:
             **_ref(default_branch),
             "CI_COMMIT_BRANCH": default_branch,
         }
-    raise ValueError(f"--on {on!r}: use branch:NAME, tag:NAME, mr, mr:BRANCH or schedule")
+    if kind in _RUNS:  # Run pipeline, the pipelines API, a trigger token: on a branch
+        branch = name or default_branch
+        return {
+            **base,
+            "CI_PIPELINE_SOURCE": _RUNS[kind],
+            **_ref(branch),
+            "CI_COMMIT_BRANCH": branch,
+        }
+    raise ValueError(
+        f"--on {on!r}: use branch:NAME, tag:NAME, mr, mr:BRANCH, schedule, or api, trigger or "
+        "web (each optionally :BRANCH)"
+    )
+
+
+# The sources of pipelines someone runs by hand, as --on names them: CI_PIPELINE_SOURCE.
+_RUNS = {"api": "api", "trigger": "trigger", "web": "web"}
 
 
 def _ref(name: str) -> dict[str, str]:
