@@ -301,9 +301,9 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
     except GitlabCIDSLError as exc:
         raise LoadError(f"{_user_frame(exc, config.root, rel)}: {exc}") from None
     except Exception as exc:  # the user's code may raise anything; report it, don't crash
+        # A misspelt keyword argument of a node already names the closest field (model.base).
         raise LoadError(
             f"{_user_frame(exc, config.root, rel)}: {type(exc).__name__}: {exc}"
-            + _did_you_mean(exc)
         ) from None
     finally:
         if previous is None:
@@ -321,30 +321,6 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
             f"{rel}: 'pipeline' is a {type(pipeline).__name__}, expected gitlabci_dsl.Pipeline"
         )
     return pipeline, module
-
-
-def _did_you_mean(exc: Exception) -> str:
-    """For a misspelt keyword argument of one of our classes (``Job(scripts=...)``): the
-    closest field names."""
-    import difflib
-
-    unexpected = r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'"
-    found = re.fullmatch(unexpected, str(exc)) if isinstance(exc, TypeError) else None
-    if found is None:
-        return ""
-    import attrs
-
-    import gitlabci_dsl
-
-    name, given = found.groups()
-    cls = getattr(gitlabci_dsl, name, None) if name in gitlabci_dsl.__all__ else None
-    if cls is None or not attrs.has(cls):
-        return ""
-    fields = [field.alias or field.name for field in attrs.fields(cls) if field.init]
-    close = difflib.get_close_matches(given, fields, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; {name} takes {', '.join(fields)}"
 
 
 def _user_frame(exc: BaseException, root: Path, fallback: str) -> str:

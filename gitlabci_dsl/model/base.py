@@ -21,13 +21,18 @@ Node classes are identified by :attr:`Node.node_kind`, a class-level marker that
 of gitlabci-dsl sets to its own name and that users' subclasses inherit: validating one module's
 field never forces another module to be imported (the model is loaded lazily to keep
 ``gitlabci-dsl compile`` start-up small), and ``class MyJob(Job)`` is still a job.
+
+A misspelt keyword argument names the closest field in the ``TypeError`` itself
+(``Job(scripts=...)``: ``...unexpected keyword argument 'scripts'; did you mean 'script'?``),
+wherever the node is built: a pipeline module, a REPL, a test.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, NoReturn, TypeVar
+from typing import Any, ClassVar, Final, NoReturn, TypeGuard, TypeVar
 
 import attrs
 
@@ -246,8 +251,14 @@ class Node:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("gitlabci_dsl.") and "node_kind" not in cls.__dict__:
+        own = cls.__dict__
+        if cls.__module__.startswith("gitlabci_dsl.") and "node_kind" not in own:
             cls.node_kind = cls.__name__
+        # attrs makes a slotted class with a second type() call whose namespace already holds
+        # the generated __init__ and __attrs_attrs__; the first, draft class has neither.
+        init = own.get("__init__")
+        if "__attrs_attrs__" in own and _generated(init):
+            cls.__init__ = _suggesting(cls, init)  # type: ignore[method-assign]
 
     def __attrs_post_init__(self) -> None:
         for name, attribute, check, always in self._field_checks:
@@ -282,6 +293,61 @@ class Node:
             if getattr(self, a.name) is not None
         )
         return f"{self.__class__.__name__}({shown})"
+
+
+def _generated(init: object) -> TypeGuard[Callable[..., None]]:
+    """Whether ``init`` is an ``__init__`` that attrs generated (not one the class wrote, whose
+    parameters need not be its fields)."""
+    code = getattr(init, "__code__", None)
+    return code is not None and code.co_filename.startswith("<attrs generated ")
+
+
+def _suggesting(cls: type, init: Callable[..., None]) -> Callable[..., None]:
+    """``cls``'s generated ``init``, its ``TypeError`` for an unknown keyword argument saying
+    which field was meant (:func:`_did_you_mean`).
+
+    Python raises that error while binding the arguments, before ``init`` runs, so only a
+    wrapper can add to it: one more frame on the hot path of construction (try costs nothing
+    in 3.11 until it catches). ``functools.wraps`` keeps ``inspect.signature`` the fields'.
+    """
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        try:
+            init(self, *args, **kwargs)
+        except TypeError as exc:
+            # Raised binding init's arguments (no frame below this one), not by any call made
+            # while building the node, whose own error is already complete.
+            tb = exc.__traceback__
+            message = _did_you_mean(cls, init, exc) if tb is not None and tb.tb_next is None else ""
+            if not message:
+                raise
+            raise TypeError(message) from None
+
+    return __init__
+
+
+def _did_you_mean(cls: type, init: Callable[..., None], exc: TypeError) -> str:
+    """The message of ``exc`` completed with the fields of ``cls`` closest to the unexpected
+    keyword argument it reports, or all of them when none is close; ``""`` when ``exc`` is
+    another error of ``init`` (a positional argument, a missing field...)."""
+    # Python 3.13 adds its own ". Did you mean 'x'?"; ours replaces it, so there is one.
+    found = re.fullmatch(
+        rf"({re.escape(init.__qualname__)}\(\) got an unexpected keyword argument '(.*?)')"
+        r"(?:\. Did you mean '.*'\?)?",
+        str(exc),
+        re.DOTALL,
+    )
+    if found is None:
+        return ""
+    import difflib  # only for the error: it is not needed to build nodes
+
+    error, given = found.groups()
+    names = [field.alias or field.name for field in attrs.fields(cls) if field.init]
+    close = difflib.get_close_matches(given, names, n=1, cutoff=0.6)
+    if close:
+        return f"{error}; did you mean {close[0]!r}?"
+    return f"{error}; {cls.__name__} takes {', '.join(names) or 'no keyword arguments'}"
 
 
 def checked(cls: type, fields: list[Any]) -> list[Any]:
