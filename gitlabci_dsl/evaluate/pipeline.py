@@ -36,7 +36,7 @@ from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
 from .images import pushed_images
 
-__all__ = ["Plan", "PlannedJob", "Refusal", "plan", "plan_data", "preset"]
+__all__ = ["Plan", "PlannedJob", "Refusal", "plan", "plan_data", "plan_each", "preset"]
 
 
 class PlannedJob(NamedTuple):
@@ -114,16 +114,77 @@ def plan_data(
 ) -> Plan:
     """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
     as a file someone else wrote may hold."""
-    notes: list[str] = []
+    (found,) = plan_each(data, [variables], changed=changed, root=root, every_job=every_job)
+    return found
+
+
+def plan_each(
+    data: Any,
+    variable_sets: Sequence[Mapping[str, str]],
+    *,
+    changed: Sequence[str] | None = None,
+    root: Path | None = None,
+    every_job: bool = False,
+) -> list[Plan]:
+    """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
+    includes, ``extends`` and GitLab's view of the file are read once unless an include has
+    ``rules``, which make them depend on the variables."""
     files = ProjectFiles(root) if root is not None else None
+    shared: _Read | None = None
+    plans = []
+    for variables in variable_sets:
+        kept: list[str] = []  # what include rules noted
+        read = shared
+        if read is None:
+            with_rules: list[bool] = []
+            keep = _keeper(variables, changed, files, kept, with_rules, every_job=every_job)
+            read = _read(data, root, files, keep)
+            if not with_rules:
+                shared = read
+        notes = [*read.notes, *kept]
+        plans.append(_plan(read, variables, changed, files, notes, every_job=every_job))
+    return plans
+
+
+class _Read(NamedTuple):
+    """A pipeline as GitLab reads it before any rule: includes merged, ``extends`` resolved."""
+
+    config: dict[Any, Any]
+    files: tuple[str, ...]  # the project files read through ``include``
+    open: bool  # an include could not be read offline
+    stages: list[str]
+    jobs: dict[str, dict[Any, Any]]  # the jobs (not templates), ``extends`` resolved
+    incomplete: frozenset[str]  # jobs whose ``extends`` could not all be read
+    notes: tuple[str, ...]  # what reading it noted (includes not read)
+
+
+def _keeper(
+    variables: Mapping[str, str],
+    changed: Sequence[str] | None,
+    files: ProjectFiles | None,
+    notes: list[str],
+    with_rules: list[bool],
+    *,
+    every_job: bool,
+) -> Callable[[Include], bool]:
+    """Whether ``include: rules`` keep an include (all of them for ``every_job``);
+    ``with_rules`` records that the rules of some were evaluated."""
 
     def keep(include: Include) -> bool:
         rules = include.entry.get("rules")
         if every_job or not isinstance(rules, list):
             return True
+        with_rules.append(True)
         rule = _first_rule(rules, variables, changed, files, notes)
         return rule is not None and rule.get("when") != "never"
 
+    return keep
+
+
+def _read(
+    data: Any, root: Path | None, files: ProjectFiles | None, keep: Callable[[Include], bool]
+) -> _Read:
+    notes: list[str] = []
     included = resolve(data if isinstance(data, dict) else {}, root, keep=keep, files=files)
     for include in included.unresolved:
         notes.append(f"include not resolved offline: {include.entry}")
@@ -133,6 +194,34 @@ def plan_data(
     if root is None and any(entry.kind == "local" for entry in entries(listed)):
         notes.append("local includes not read (no project folder)")
     config = gitlab_view(included.config)
+    jobs = {
+        k: v
+        for k, v in config.items()
+        if isinstance(k, str) and k not in GLOBAL_KEYS and isinstance(v, dict)
+    }
+    extended = resolve_extends(jobs)
+    resolved = {name: job for name, job in extended.jobs.items() if not name.startswith(".")}
+    return _Read(
+        config,
+        tuple(included.files),
+        included.open,
+        list(stages_of(config)),
+        resolved,
+        frozenset(extended.incomplete),
+        tuple(notes),
+    )
+
+
+def _plan(
+    read: _Read,
+    variables: Mapping[str, str],
+    changed: Sequence[str] | None,
+    files: ProjectFiles | None,
+    notes: list[str],
+    *,
+    every_job: bool,
+) -> Plan:
+    config, resolved = read.config, read.jobs
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
     workflow = config.get("workflow")
@@ -144,21 +233,14 @@ def plan_data(
         if decision is None or decision.get("when") == "never":
             why = "no rule matches" if decision is None else "the matching rule says never"
             notes.append(f"workflow:rules: {why}")
-            return Plan(False, (), (), tuple(notes), included.files)
+            return Plan(False, (), (), tuple(notes), read.files)
         context = {**context, **_variables(decision.get("variables"))}
-    stages = stages_of(config)
-    jobs = {
-        k: v
-        for k, v in config.items()
-        if isinstance(k, str) and k not in GLOBAL_KEYS and isinstance(v, dict)
-    }
-    extended = resolve_extends(jobs)
-    resolved = {name: job for name, job in extended.jobs.items() if not name.startswith(".")}
+    stages = read.stages
     planned: list[PlannedJob] = []
     created: set[str] = set()  # the jobs (as the file names them) with an instance planned
     for name, job in resolved.items():
         stage = job.get("stage")
-        if stage is None and (included.open or name in extended.incomplete):
+        if stage is None and (read.open or name in read.incomplete):
             notes.append(
                 f"job {name!r}: no stage of its own; an include or template not read offline "
                 f"may set it (shown under GitLab's default, {DEFAULT_STAGE!r})"
@@ -183,8 +265,8 @@ def plan_data(
     if not planned:
         # GitLab creates no pipeline without jobs ("No stages / jobs for this pipeline").
         notes.append("no job would run, so GitLab creates no pipeline")
-        return Plan(False, tuple(stages), (), tuple(notes), included.files)
-    return Plan(not refused, tuple(stages), tuple(planned), tuple(notes), included.files, refused)
+        return Plan(False, tuple(stages), (), tuple(notes), read.files)
+    return Plan(not refused, tuple(stages), tuple(planned), tuple(notes), read.files, refused)
 
 
 def _refusals(

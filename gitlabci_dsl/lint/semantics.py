@@ -79,11 +79,16 @@ SOURCES: tuple[tuple[str, str], ...] = (
 def _check_left_out(data: dict[object, object], add: Report, root: Path | None) -> None:
     """``needs-left-out``: in which of the usual pipelines a job needs one that its rules
     leave out (GitLab then refuses the pipeline), evaluated as ``explain`` does."""
-    from ..evaluate.pipeline import plan_data, preset
+    from ..evaluate.pipeline import plan_each, preset
 
+    if "include" not in data and not any(
+        isinstance(job, dict) and "needs" in job for job in data.values()
+    ):
+        return  # no job (or template) of the file needs another
     kinds: dict[tuple[str, int, str], list[str]] = {}
-    for on, label in SOURCES:
-        for refusal in plan_data(data, preset(on), root=root).refused:
+    plans = plan_each(data, [preset(on) for on, _ in SOURCES], root=root)
+    for (_, label), found in zip(SOURCES, plans, strict=True):
+        for refusal in found.refused:
             kinds.setdefault(refusal, []).append(label)
     for (job, position, need), labels in kinds.items():
         add(
