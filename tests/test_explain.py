@@ -465,3 +465,22 @@ def test_an_if_gitlab_cannot_parse_is_said_to_be_refused() -> None:
     result = plan("job:\n  script: x\n  rules:\n    - if: $A = 'x'\n", {})
     assert result.jobs == ()
     assert any("GitLab refuses this pipeline (lint: invalid-expression)" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("on", "source", "branch"),
+    [("api", "api", "main"), ("web:dev", "web", "dev"), ("trigger", "trigger", "main")],
+)
+def test_runs_started_by_hand_are_branch_pipelines_of_their_source(
+    on: str, source: str, branch: str
+) -> None:
+    """A run from the API, a trigger token or the web is a pipeline of its branch (GitLab sets
+    CI_COMMIT_BRANCH) with its own CI_PIPELINE_SOURCE: rules on the branch match it, rules on
+    `push` do not."""
+    variables = preset(on)
+    assert (variables["CI_PIPELINE_SOURCE"], variables["CI_COMMIT_BRANCH"]) == (source, branch)
+    text = (
+        "branch:\n  script: x\n  rules: [{if: $CI_COMMIT_BRANCH}]\n"
+        "push:\n  script: x\n  rules: [{if: $CI_PIPELINE_SOURCE == 'push'}]\n"
+    )
+    assert [job.name for job in plan(text, variables).jobs] == ["branch"]
