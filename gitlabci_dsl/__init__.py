@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from .model.sources import MR_PIPELINES, runs_on
     from .model.spec import MANDATORY, Input, InputRule, Spec
     from .model.steps import Step
-    from .model.trigger import Forward, Trigger
+    from .model.trigger import Child, Forward, Trigger
     from .model.values import Reference
     from .model.variable import Variable
 
@@ -147,6 +147,7 @@ _WHERE: dict[str, str] = {
     "InputRule": "model.spec",
     "Spec": "model.spec",
     "Step": "model.steps",
+    "Child": "model.trigger",
     "Forward": "model.trigger",
     "Trigger": "model.trigger",
     "Reference": "model.values",
@@ -165,6 +166,7 @@ __all__ = [
     "Cache",
     "CacheKey",
     "Changes",
+    "Child",
     "CleanupPolicy",
     "CompileError",
     "CoverageReport",

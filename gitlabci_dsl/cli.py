@@ -123,7 +123,8 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
 ) -> None:
     """Compile pipeline modules to YAML: pipelines/main.py -> .gitlab-ci.yml,
     pipelines/NAME.py -> .gitlab/ci/NAME.yml (a module-level 'output' or
-    [tool.gitlabci-dsl.outputs] overrides). Each module defines a module-level 'pipeline'.
+    [tool.gitlabci-dsl.outputs] overrides). Each module defines a module-level 'pipeline';
+    each Child(pipeline, file=...) a trigger includes is written to its file too.
 
     Pipeline modules are code: compile imports and runs them, with --check, --diff and
     --stdout too. YAML that would be written or printed is checked against GitLab's schema
@@ -149,7 +150,8 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         )
     if stdout:
         for target in made.targets:
-            sys.stdout.write(target.text)
+            if target.parent is None:  # a child pipeline is a file of its own, not printed
+                sys.stdout.write(target.text)
         return
     if diff:
         sys.stdout.writelines(safe(line) for line in project.diff(made))
@@ -283,7 +285,8 @@ def explain(
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Show which jobs GitLab would create, statically: workflow:rules, each job's rules (if,
-    changes, exists, when, allow_failure) or only/except, for the variables of --on and --var.
+    changes, exists, when, allow_failure) or only/except, for the variables of --on and --var,
+    and the child pipelines trigger jobs start, with the variables GitLab gives them.
     The default branch is main unless --var CI_DEFAULT_BRANCH=... A YAML file is only read;
     a pipeline module is code, and is run to compile it.
     """
@@ -466,9 +469,18 @@ def _plan(
         _fail(str(exc), code=2)
     with _errors():
         config = project.load_config(project.find_root(Path.cwd()))
-        text, shown = project.pipeline_text(target or config.root / ".gitlab-ci.yml", config)
+        path = target or config.root / ".gitlab-ci.yml"
+        # A module's child pipelines as it would write them, not as the disk may still hold them.
+        text, shown, pending = project.pipeline_text(path, config)
         try:
-            return plan(text, variables, changed=changed, root=config.root, every_job=every_job)
+            return plan(
+                text,
+                variables,
+                changed=changed,
+                root=config.root,
+                every_job=every_job,
+                pending=pending,
+            )
         except YamlSyntaxError as exc:
             _fail(exc.located(shown))
         except ConfigTooBigError as exc:

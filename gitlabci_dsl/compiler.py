@@ -351,6 +351,10 @@ def _generic(node: Any) -> dict[str, Any]:
     return _merge_extra(_fields(node), node.extra)
 
 
+def _child(node: Any) -> dict[str, Any]:
+    return {"local": node.file}
+
+
 def _stage(node: Any) -> str:
     return str(node.name)
 
@@ -410,6 +414,7 @@ def _release(node: Any) -> dict[str, Any]:
 
 _COMPILERS: dict[str, Callable[[Any], Any]] = {
     "Release": _release,
+    "Child": _child,
     "Stage": _stage,
     "Job": _job_ref,
     "Reference": _reference,

@@ -40,6 +40,7 @@ __all__ = [
     "check_output",
     "check_unique",
     "compile_module",
+    "compile_tree",
     "diff",
     "discover",
     "display_path",
@@ -80,6 +81,7 @@ class Target(NamedTuple):
     output: Path
     text: str
     included: bool = False  # Pipeline(included=True): a part of a pipeline, not a whole one
+    parent: Path | None = None  # a child pipeline's: the output whose trigger includes it
 
 
 class Stale(NamedTuple):
@@ -338,26 +340,72 @@ def _user_frame(exc: BaseException, root: Path, fallback: str) -> str:
 
 
 def compile_module(path: Path, config: Config) -> Target:
-    """Load, validate and render one pipeline module."""
-    from .emitter import to_yaml
+    """Load, validate and render one pipeline module (its own file: see :func:`compile_tree`
+    for its child pipelines too)."""
+    return compile_tree(path, config)[0]
+
+
+def compile_tree(path: Path, config: Config) -> list[Target]:
+    """The module's pipeline, then each child pipeline its triggers include
+    (``Child(pipeline, file=...)``), depth first, as GitLab nests them."""
+    from .gitlab.facts import MAX_CHILD_PIPELINE_DEPTH
+    from .model.base import is_node
 
     pipeline, module = load_pipeline(path, config)
     rel = display_path(path, config.root)
-    try:
-        # The header names the module compiled, the one to edit and regenerate, even when a
-        # factory in a helper module built the pipeline.
-        # GitLab's checks run on the text that will be written (check_output), where their
-        # findings have lines; an output equal to its file was checked when it was written.
-        text = to_yaml(pipeline, source=module_name(path, config.root), check=False)
-    except GitlabCIDSLError as exc:
-        lines = str(exc).splitlines() or [""]
-        raise LoadError("\n".join(f"{rel}: {line}" for line in lines)) from None
-    return Target(
+    # The header names the module compiled, the one to edit and regenerate, even when a
+    # factory in a helper module built the pipeline (or its children).
+    source = module_name(path, config.root)
+    top = Target(
         module=path,
         output=output_path(path, config, module),
-        text=text,
+        text=_render(pipeline, source, rel),
         included=pipeline.included,
     )
+    targets = [top]
+    written = {top.output: top.text}
+
+    def children(parent: Any, output: Path, depth: int) -> None:
+        for job in parent.jobs:
+            trigger = job.trigger
+            listed = getattr(trigger, "include", None) if is_node(trigger, ("Trigger",)) else None
+            for child in listed if isinstance(listed, tuple) else ():
+                if not is_node(child, ("Child",)):
+                    continue
+                where = f"{rel}: job {job.name!r}: Child(file={child.file!r})"
+                if depth > MAX_CHILD_PIPELINE_DEPTH:
+                    raise LoadError(
+                        f"{where} is a child pipeline {depth} levels below the parent; GitLab "
+                        f"nests child pipelines {MAX_CHILD_PIPELINE_DEPTH} levels deep at most: "
+                        "trigger it from a pipeline higher up"
+                    )
+                file = _writable(config.root, child.file, where)
+                text = _render(child.pipeline, source, f"{where}")
+                if file in written:
+                    if written[file] != text:
+                        raise LoadError(
+                            f"{where}: another pipeline of this module is written to "
+                            f"{display_path(file, config.root)}; give each child its own file"
+                        )
+                    continue
+                written[file] = text
+                targets.append(Target(module=path, output=file, text=text, parent=output))
+                children(child.pipeline, file, depth + 1)
+
+    children(pipeline, top.output, 1)
+    return targets
+
+
+def _render(pipeline: Any, source: str, where: str) -> str:
+    from .emitter import to_yaml
+
+    try:
+        # GitLab's checks run on the text that will be written (check_output), where their
+        # findings have lines; an output equal to its file was checked when it was written.
+        return to_yaml(pipeline, source=source, check=False)
+    except GitlabCIDSLError as exc:
+        lines = str(exc).splitlines() or [""]
+        raise LoadError("\n".join(f"{where}: {line}" for line in lines)) from None
 
 
 def build(
@@ -387,7 +435,7 @@ def build(
     errors: list[str] = []
     for module in modules:
         try:
-            targets.append(compile_module(module, config))
+            targets.extend(compile_tree(module, config))
         except GitlabCIDSLError as exc:
             errors.append(str(exc))
     if errors:
@@ -449,17 +497,19 @@ def diff(made: Build) -> Iterator[str]:
         )
 
 
-def pipeline_text(path: Path, config: Config) -> tuple[str, str]:
-    """The GitLab CI YAML at ``path`` and how messages show it: a YAML file is read (never
-    run), a pipeline module (``.py``) is run and compiled first."""
+def pipeline_text(path: Path, config: Config) -> tuple[str, str, dict[str, str]]:
+    """The GitLab CI YAML at ``path``, how messages show it, and the child pipelines it writes
+    (``{output from the root: text}``): a YAML file is read (never run) and has none; a
+    pipeline module (``.py``) is run and compiled first, its children with it."""
     from .gitlab.paths import read_file
 
     if not path.exists():
         raise UsageError(f"no such file: {path}")
     shown = display_path(path.resolve(), config.root)
     if path.suffix == ".py":
-        return compile_module(path.resolve(), config).text, shown
-    return read_file(path, shown), shown
+        top, *children = compile_tree(path.resolve(), config)
+        return top.text, shown, {display_path(t.output, config.root): t.text for t in children}
+    return read_file(path, shown), shown, {}
 
 
 def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:

@@ -22,6 +22,7 @@ EXPORTED = [
     "Cache",
     "CacheKey",
     "Changes",
+    "Child",
     "CleanupPolicy",
     "CompileError",
     "CoverageReport",

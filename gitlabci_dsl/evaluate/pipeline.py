@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from ..gitlab.expand import gitlab_view, pipeline_data
 from ..gitlab.expression import ExpressionError, evaluate
 from ..gitlab.extends import resolve_extends
-from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS
+from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS, MAX_CHILD_PIPELINE_DEPTH
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
 from ..gitlab.needs import needed_names, needs_of
@@ -36,7 +36,16 @@ from ..gitlab.reader import load
 from ..gitlab.stages import stages_of
 from .images import pushed_images
 
-__all__ = ["Plan", "PlannedJob", "Refusal", "plan", "plan_data", "plan_each", "preset"]
+__all__ = [
+    "ChildPlan",
+    "Plan",
+    "PlannedJob",
+    "Refusal",
+    "plan",
+    "plan_data",
+    "plan_each",
+    "preset",
+]
 
 
 class PlannedJob(NamedTuple):
@@ -75,6 +84,17 @@ class Plan(NamedTuple):
     notes: tuple[str, ...]
     files: tuple[str, ...] = ()  # the project files read through ``include`` (the include set)
     refused: tuple[Refusal, ...] = ()
+    children: tuple[ChildPlan, ...] = ()  # the child pipelines its trigger jobs start
+
+
+class ChildPlan(NamedTuple):
+    """The child pipeline a created trigger job starts (``trigger: include``), evaluated with
+    the variables GitLab gives it: ``CI_PIPELINE_SOURCE=parent_pipeline``, the parent's
+    predefined variables, and the trigger job's and the parent's YAML variables unless
+    ``forward: yaml_variables: false``."""
+
+    job: str  # the trigger job, as GitLab names it
+    plan: Plan
 
 
 def stage_groups(plan: Plan) -> list[tuple[str, list[int]]]:
@@ -94,14 +114,19 @@ def plan(
     changed: Sequence[str] | None = None,
     root: Path | None = None,
     every_job: bool = False,
+    pending: Mapping[str, str] | None = None,
 ) -> Plan:
     """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
     with ``every_job``, all jobs whatever their rules (for a graph of the whole file).
+    ``pending``: project files about to be written (``{path from the root: text}``), read
+    instead of the disk (a module's child pipelines, for explain).
 
     Raises :class:`~gitlabci_dsl.gitlab.reader.YamlSyntaxError` when ``text`` is not YAML.
     """
     data = pipeline_data(load(text))
-    return plan_data(data, variables, changed=changed, root=root, every_job=every_job)
+    return plan_data(
+        data, variables, changed=changed, root=root, every_job=every_job, pending=pending
+    )
 
 
 def plan_data(
@@ -111,10 +136,13 @@ def plan_data(
     changed: Sequence[str] | None = None,
     root: Path | None = None,
     every_job: bool = False,
+    pending: Mapping[str, str] | None = None,
 ) -> Plan:
     """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
     as a file someone else wrote may hold."""
-    (found,) = plan_each(data, [variables], changed=changed, root=root, every_job=every_job)
+    (found,) = plan_each(
+        data, [variables], changed=changed, root=root, every_job=every_job, pending=pending
+    )
     return found
 
 
@@ -125,11 +153,15 @@ def plan_each(
     changed: Sequence[str] | None = None,
     root: Path | None = None,
     every_job: bool = False,
+    pending: Mapping[str, str] | None = None,
+    depth: int = 0,
 ) -> list[Plan]:
     """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
     includes, ``extends`` and GitLab's view of the file are read once unless an include has
-    ``rules``, which make them depend on the variables."""
+    ``rules``, which make them depend on the variables. ``depth``: how many levels of child
+    pipelines the pipeline is below its parent."""
     files = ProjectFiles(root) if root is not None else None
+    where = _Where(root, files, pending, changed, depth, every_job=every_job)
     shared: _Read | None = None
     plans = []
     for variables in variable_sets:
@@ -138,12 +170,23 @@ def plan_each(
         if read is None:
             with_rules: list[bool] = []
             keep = _keeper(variables, changed, files, kept, with_rules, every_job=every_job)
-            read = _read(data, root, files, keep)
+            read = _read(data, where, keep)
             if not with_rules:
                 shared = read
         notes = [*read.notes, *kept]
-        plans.append(_plan(read, variables, changed, files, notes, every_job=every_job))
+        plans.append(_plan(read, variables, where, notes))
     return plans
+
+
+class _Where(NamedTuple):
+    """What every plan of one command shares: the project, its files, the changes."""
+
+    root: Path | None
+    files: ProjectFiles | None
+    pending: Mapping[str, str] | None
+    changed: Sequence[str] | None
+    depth: int
+    every_job: bool
 
 
 class _Read(NamedTuple):
@@ -181,17 +224,21 @@ def _keeper(
     return keep
 
 
-def _read(
-    data: Any, root: Path | None, files: ProjectFiles | None, keep: Callable[[Include], bool]
-) -> _Read:
+def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
     notes: list[str] = []
-    included = resolve(data if isinstance(data, dict) else {}, root, keep=keep, files=files)
+    included = resolve(
+        data if isinstance(data, dict) else {},
+        where.root,
+        keep=keep,
+        files=where.files,
+        pending=where.pending,
+    )
     for include in included.unresolved:
         notes.append(f"include not resolved offline: {include.entry}")
     for _, location in included.missing:
         notes.append(f"include {location!r} is not a file of the project")
     listed = data.get("include") if isinstance(data, dict) else None
-    if root is None and any(entry.kind == "local" for entry in entries(listed)):
+    if where.root is None and any(entry.kind == "local" for entry in entries(listed)):
         notes.append("local includes not read (no project folder)")
     config = gitlab_view(included.config)
     jobs = {
@@ -212,15 +259,8 @@ def _read(
     )
 
 
-def _plan(
-    read: _Read,
-    variables: Mapping[str, str],
-    changed: Sequence[str] | None,
-    files: ProjectFiles | None,
-    notes: list[str],
-    *,
-    every_job: bool,
-) -> Plan:
+def _plan(read: _Read, variables: Mapping[str, str], where: _Where, notes: list[str]) -> Plan:
+    changed, files, every_job = where.changed, where.files, where.every_job
     config, resolved = read.config, read.jobs
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
@@ -238,6 +278,7 @@ def _plan(
     stages = read.stages
     planned: list[PlannedJob] = []
     created: set[str] = set()  # the jobs (as the file names them) with an instance planned
+    children: list[ChildPlan] = []
     for name, job in resolved.items():
         stage = job.get("stage")
         if stage is None and (read.open or name in read.incomplete):
@@ -259,6 +300,16 @@ def _plan(
             pushes = pushed_images(job, here)
             planned.append(PlannedJob(instance.name, stage, when, allow_failure, needs, pushes))
             created.add(name)
+            child = _child(
+                job,
+                instance.name,
+                globals_=globals_,
+                variables=variables,
+                matrix=instance.variables,
+                where=where,
+            )
+            if child is not None:
+                children.append(child)
     refused = () if every_job else _refusals(resolved, created, {job.name for job in planned})
     order = {stage: i for i, stage in enumerate(stages)}
     planned.sort(key=lambda j: order.get(j.stage, len(order)))
@@ -266,7 +317,50 @@ def _plan(
         # GitLab creates no pipeline without jobs ("No stages / jobs for this pipeline").
         notes.append("no job would run, so GitLab creates no pipeline")
         return Plan(False, tuple(stages), (), tuple(notes), read.files)
-    return Plan(not refused, tuple(stages), tuple(planned), tuple(notes), read.files, refused)
+    order_of = {job.name: i for i, job in enumerate(planned)}
+    children.sort(key=lambda c: order_of[c.job])
+    return Plan(
+        not refused,
+        tuple(stages),
+        tuple(planned),
+        tuple(notes),
+        read.files,
+        refused,
+        tuple(children),
+    )
+
+
+def _child(
+    job: Mapping[Any, Any],
+    name: str,
+    *,
+    globals_: Mapping[str, str],
+    variables: Mapping[str, str],
+    matrix: Mapping[str, str],
+    where: _Where,
+) -> ChildPlan | None:
+    """The child pipeline the trigger job ``job`` (instance ``name``) starts, or None for a
+    job that starts none (no ``trigger: include``) or one GitLab nests too deep to start."""
+    trigger = job.get("trigger")
+    if not isinstance(trigger, dict) or where.depth >= MAX_CHILD_PIPELINE_DEPTH:
+        return None
+    include = trigger.get("include")
+    if include is None:
+        return None
+    forward = trigger.get("forward")
+    yaml_variables = not (isinstance(forward, dict) and forward.get("yaml_variables") is False)
+    given = {**globals_, **_variables(job.get("variables")), **matrix} if yaml_variables else {}
+    child_variables = {**variables, **given, "CI_PIPELINE_SOURCE": "parent_pipeline"}
+    (found,) = plan_each(
+        {"include": include},
+        [child_variables],
+        changed=where.changed,
+        root=where.root,
+        every_job=where.every_job,
+        pending=where.pending,
+        depth=where.depth + 1,
+    )
+    return ChildPlan(name, found)
 
 
 def _refusals(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,8 +25,41 @@ from .base import (
 
 if TYPE_CHECKING:
     from .include import Include
+    from .pipeline import Pipeline
 
-__all__ = ["Forward", "Trigger"]
+__all__ = ["Child", "Forward", "Trigger"]
+
+_CHILD_FILE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*\.ya?ml")
+
+
+def _child_file(inst: Any, attr: Any, value: Any) -> None:
+    parts = value.split("/") if isinstance(value, str) else []
+    if not (isinstance(value, str) and _CHILD_FILE.fullmatch(value)) or ".." in parts:
+        fail(
+            inst,
+            "file",
+            value,
+            "must be a .yml file of the project, as a relative path such as "
+            "'.gitlab/ci/app.yml' (no '..')",
+            "triggerinclude",
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class Child(Node):
+    """A child pipeline that ``compile`` writes: ``Trigger(include=Child(app, file=
+    ".gitlab/ci/app.yml"))`` writes the pipeline ``app`` to that file (checked as a whole
+    pipeline of its own) and includes it (``trigger: include: [{local: ...}]``). A child can
+    trigger children of its own, two levels deep at most, as GitLab allows.
+
+    See https://docs.gitlab.com/ci/pipelines/downstream_pipelines/#parent-child-pipelines
+    """
+
+    pipeline: Pipeline = attrs.field(
+        kw_only=False,
+        validator=of(nodes=("Pipeline",), what="a Pipeline(...)", anchor="triggerinclude"),
+    )
+    file: str = attrs.field(validator=_child_file)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -44,8 +78,11 @@ class Forward(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@shaped(Shape(items=Shape(("Include",))))
+@shaped(Shape(("Child",), items=Shape(("Include", "Child"))))
 def _include(inst: Any, attr: Any, value: Any) -> None:
+    if is_node(value, ("Child",)):
+        object.__setattr__(inst, "include", (value,))
+        return
     if value is None or isinstance(value, str):
         if isinstance(value, str) and not value.endswith((".yml", ".yaml")):
             fail(inst, "include", value, "must be a .yml or .yaml file", "triggerinclude")
@@ -54,12 +91,14 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
         if not value or len(value) > 3:
             fail(inst, "include", value, "takes 1 to 3 files", "triggerinclude")
         for item in value:
+            if is_node(item, ("Child",)):
+                continue
             if not is_node(item, ("Include",)):
                 fail(
                     inst,
                     "include",
                     value,
-                    f"items must be Include(...), not {type(item).__name__}",
+                    f"items must be Include(...) or Child(...), not {type(item).__name__}",
                     "triggerinclude",
                 )
             if item.project is not None and not isinstance(item.file, str):
@@ -74,20 +113,29 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
                 fail(inst, "include", item, "trigger includes do not take rules", "triggerinclude")
         object.__setattr__(inst, "include", tuple(value))
         return
-    fail(inst, "include", value, "must be a file path or a list of Include(...)", "triggerinclude")
+    fail(
+        inst,
+        "include",
+        value,
+        "must be a file path, a Child(...) or a list of Include(...) and Child(...)",
+        "triggerinclude",
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Trigger(Node):
     """``trigger``: ``Trigger(project="group/deployer", branch="main", strategy="depend")`` for a
-    multi-project pipeline, ``Trigger(include="ci/child.yml")`` for a child pipeline.
+    multi-project pipeline, ``Trigger(include="ci/child.yml")`` for a child pipeline, or
+    ``Trigger(include=Child(pipeline, file="ci/child.yml"))`` for one this package writes.
 
     See https://docs.gitlab.com/ci/yaml/#trigger
     """
 
     project: str | None = attrs.field(default=None, validator=nonempty_str("triggerproject"))
     branch: str | None = attrs.field(default=None, validator=nonempty_str("triggerbranch"))
-    include: str | Sequence[Include] | None = attrs.field(default=None, validator=_include)
+    include: str | Child | Sequence[Include | Child] | None = attrs.field(
+        default=None, validator=_include
+    )
     strategy: Literal["depend", "mirror"] | None = attrs.field(
         default=None, validator=choice("depend", "mirror", anchor="triggerstrategy")
     )
