@@ -248,3 +248,23 @@ def test_graph_draws_each_child_as_a_box_the_trigger_job_points_to(project: Path
     assert 'c0_c0_j0["deep"]' in lines
     dot = CliRunner().invoke(app, ["graph", "pipelines/main.py", "--format", "dot"]).output
     assert "j0 -> c0_j0 [lhead=cluster_c0_];" in dot
+
+
+def test_a_tree_of_children_stops_at_gitlabs_hierarchy_limit(tmp_path: Path) -> None:
+    """60 trigger jobs whose child has 60 trigger jobs would be 3,661 pipelines: GitLab stops
+    at 1,000 in one tree (pipeline_hierarchy_size), and so does explain, in time linear in
+    what it plans."""
+    from gitlabci_dsl.evaluate.pipeline import Plan, plan, preset
+    from gitlabci_dsl.gitlab.facts import MAX_PIPELINE_HIERARCHY
+
+    triggers = "".join(f"t{i}:\n  trigger:\n    include: FILE\n" for i in range(60))
+    (tmp_path / "child.yml").write_text(triggers.replace("FILE", "grand.yml"), encoding="utf-8")
+    (tmp_path / "grand.yml").write_text("leaf:\n  script: [x]\n", encoding="utf-8")
+    top = plan(triggers.replace("FILE", "child.yml"), preset("branch:main"), root=tmp_path)
+
+    def size(found: Plan) -> int:
+        return 1 + sum(size(child.plan) for child in found.children)
+
+    assert size(top) == MAX_PIPELINE_HIERARCHY
+    notes = [note for child in top.children for note in child.plan.notes]
+    assert any("GitLab's limit (pipeline_hierarchy_size)" in note for note in notes)

@@ -26,7 +26,12 @@ from typing import Any, NamedTuple
 from ..gitlab.expand import gitlab_view, pipeline_data
 from ..gitlab.expression import ExpressionError, evaluate
 from ..gitlab.extends import resolve_extends
-from ..gitlab.facts import DEFAULT_STAGE, GLOBAL_KEYS, MAX_CHILD_PIPELINE_DEPTH
+from ..gitlab.facts import (
+    DEFAULT_STAGE,
+    GLOBAL_KEYS,
+    MAX_CHILD_PIPELINE_DEPTH,
+    MAX_PIPELINE_HIERARCHY,
+)
 from ..gitlab.glob import changes_match, exists_match, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
 from ..gitlab.needs import needed_names, needs_of
@@ -155,13 +160,15 @@ def plan_each(
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
     depth: int = 0,
+    tree: list[int] | None = None,
 ) -> list[Plan]:
     """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
     includes, ``extends`` and GitLab's view of the file are read once unless an include has
     ``rules``, which make them depend on the variables. ``depth``: how many levels of child
-    pipelines the pipeline is below its parent."""
+    pipelines the pipeline is below its parent; ``tree``: how many pipelines its tree holds
+    so far (GitLab's limit is :data:`MAX_PIPELINE_HIERARCHY`)."""
     files = ProjectFiles(root) if root is not None else None
-    where = _Where(root, files, pending, changed, depth, every_job=every_job)
+    where = _Where(root, files, pending, changed, depth, [1] if tree is None else tree, every_job)
     shared: _Read | None = None
     plans = []
     for variables in variable_sets:
@@ -186,6 +193,7 @@ class _Where(NamedTuple):
     pending: Mapping[str, str] | None
     changed: Sequence[str] | None
     depth: int
+    tree: list[int]  # the pipelines of the whole tree planned so far, shared by all its plans
     every_job: bool
 
 
@@ -307,6 +315,7 @@ def _plan(read: _Read, variables: Mapping[str, str], where: _Where, notes: list[
                 variables=variables,
                 matrix=instance.variables,
                 where=where,
+                notes=notes,
             )
             if child is not None:
                 children.append(child)
@@ -338,6 +347,7 @@ def _child(
     variables: Mapping[str, str],
     matrix: Mapping[str, str],
     where: _Where,
+    notes: list[str],
 ) -> ChildPlan | None:
     """The child pipeline the trigger job ``job`` (instance ``name``) starts, or None for a
     job that starts none (no ``trigger: include``) or one GitLab nests too deep to start."""
@@ -347,6 +357,13 @@ def _child(
     include = trigger.get("include")
     if include is None:
         return None
+    if where.tree[0] >= MAX_PIPELINE_HIERARCHY:
+        notes.append(
+            f"job {name!r}: not followed: the tree already has {MAX_PIPELINE_HIERARCHY} "
+            "pipelines, GitLab's limit (pipeline_hierarchy_size), so GitLab fails this job"
+        )
+        return None
+    where.tree[0] += 1
     forward = trigger.get("forward")
     yaml_variables = not (isinstance(forward, dict) and forward.get("yaml_variables") is False)
     given = {**globals_, **_variables(job.get("variables")), **matrix} if yaml_variables else {}
@@ -359,6 +376,7 @@ def _child(
         every_job=where.every_job,
         pending=where.pending,
         depth=where.depth + 1,
+        tree=where.tree,
     )
     return ChildPlan(name, found)
 

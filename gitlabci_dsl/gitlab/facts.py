@@ -22,6 +22,7 @@ __all__ = [
     "MAX_INCLUDES",
     "MAX_NEEDS",
     "MAX_PARALLEL",
+    "MAX_PIPELINE_HIERARCHY",
     "MAX_YAML_DEPTH",
     "MAX_YAML_SIZE_BYTES",
     "REMOTE_SCHEMES",
@@ -93,6 +94,11 @@ GitLab.com and by default (https://docs.gitlab.com/ci/yaml/#needs)."""
 MAX_CHILD_PIPELINE_DEPTH: Final = 2
 """Most levels of child pipelines below a parent: a child may trigger a grandchild, no deeper
 (https://docs.gitlab.com/ci/pipelines/downstream_pipelines/#nested-child-pipelines)."""
+
+MAX_PIPELINE_HIERARCHY: Final = 1000
+"""Most pipelines in one tree of a pipeline and its downstream pipelines, the default instance
+limit ``pipeline_hierarchy_size`` (gitlab-org/gitlab!105119); GitLab fails the trigger job
+that would start one more."""
 
 MAX_EXTENDS_DEPTH: Final = 11
 """Most levels of inheritance ``extends`` allows."""
