@@ -212,7 +212,13 @@ def lint(
     """
     from . import project
     from .gitlab.paths import read_file
-    from .lint import RULES, WHOLE_PIPELINE_RULES, included_by_others, lint_text
+    from .lint import (
+        RULES,
+        WHOLE_PIPELINE_RULES,
+        included_by_others,
+        lint_text,
+        triggered_by_others,
+    )
     from .lint.report import render
     from .term import detail, paint_findings
 
@@ -235,12 +241,15 @@ def lint(
             texts[shown] = read_file(file, shown)
         # A file another one includes is a part: checked with the file that includes it.
         parts = included_by_others(texts, config.root)
+        children = triggered_by_others(texts, config.root)
         findings = []
         for shown, text in texts.items():
             skip = config.lint_ignore
             if shown in parts:
                 skip = (*skip, *WHOLE_PIPELINE_RULES)
-            findings += lint_text(text, shown, root=config.root, ignore=skip)
+            findings += lint_text(
+                text, shown, root=config.root, ignore=skip, child=shown in children
+            )
     detail(
         "checked "
         f"{len(files)} file(s): {', '.join(project.display_path(f, config.root) for f in files)}"

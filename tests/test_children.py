@@ -268,3 +268,28 @@ def test_a_tree_of_children_stops_at_gitlabs_hierarchy_limit(tmp_path: Path) -> 
     assert size(top) == MAX_PIPELINE_HIERARCHY
     notes = [note for child in top.children for note in child.plan.notes]
     assert any("GitLab's limit (pipeline_hierarchy_size)" in note for note in notes)
+
+
+def test_lint_knows_which_files_are_child_pipelines(project: Path) -> None:
+    """A merge_request_event rule is a warning in a file another file triggers, and nowhere
+    else; a trigger job's missing child file is an error; a job that needs a trigger job
+    without strategy: depend is warned that it does not wait."""
+    (project / ".gitlab-ci.yml").write_text(
+        "app:\n  trigger:\n    include: child.yml\n"
+        "gone:\n  trigger:\n    include: [{local: missing.yml}]\n    strategy: depend\n"
+        "after:\n  script: [x]\n  needs: [app]\n"
+        "mr:\n  script: [x]\n  rules: [{if: $CI_PIPELINE_SOURCE == 'merge_request_event'}]\n",
+        encoding="utf-8",
+    )
+    (project / "child.yml").write_text(
+        "unit:\n  script: [x]\n  rules: [{if: $CI_PIPELINE_SOURCE == 'merge_request_event'}]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["lint", ".gitlab-ci.yml", "child.yml", "--format", "json"])
+    assert result.exit_code == 1
+    found = {(f["file"], f["job"], f["rule"]) for f in json.loads(result.output)}
+    assert found == {
+        (".gitlab-ci.yml", "gone", "trigger-include-missing"),
+        (".gitlab-ci.yml", "after", "needs-trigger-without-depend"),
+        ("child.yml", "unit", "child-merge-request-rule"),
+    }

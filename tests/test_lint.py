@@ -19,6 +19,9 @@ from gitlabci_dsl.gitlab.reader import Tagged, load
 from gitlabci_dsl.lint import RULES, _as_json, lint_text
 from gitlabci_dsl.project import compile_module, discover, load_config
 
+# A fixture that starts with this is linted as a child pipeline (another file triggers it).
+CHILD = "# a child pipeline\n"
+
 # rule -> (YAML that must trigger it, a near miss that must not)
 FIXTURES: dict[str, tuple[str, str]] = {
     "yaml-syntax": ("job:\n  script: [a\n", "job:\n  script: [a]\n"),
@@ -63,12 +66,25 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "job:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == 'main'\n",
     ),
     "trigger-with-script": (
-        "child:\n  trigger: {include: child.yml}\n  script: [make]\n",
-        "child:\n  trigger: {include: child.yml}\n",
+        "child:\n  trigger: {include: present.yml}\n  script: [make]\n",
+        "child:\n  trigger: {include: present.yml}\n",
     ),
     "needs-never": (
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [a]\n",
         "a:\n  script: x\n  when: never\nb:\n  script: x\n  needs: [{job: a, optional: true}]\n",
+    ),
+    "trigger-include-missing": (
+        "app:\n  trigger:\n    include: missing.yml\n",
+        "app:\n  trigger:\n    include: present.yml\n    strategy: depend\n",
+    ),
+    "needs-trigger-without-depend": (
+        "app:\n  trigger: {include: present.yml}\nafter:\n  script: x\n  needs: [app]\n",
+        "app:\n  trigger: {include: present.yml, strategy: depend}\nafter:\n  script: x\n"
+        "  needs: [app]\n",
+    ),
+    "child-merge-request-rule": (
+        f"{CHILD}unit:\n  script: x\n  rules: [{{if: $CI_PIPELINE_SOURCE == 'merge_request_event'}}]\n",
+        f"{CHILD}unit:\n  script: x\n  rules: [{{if: $PARENT_PIPELINE_SOURCE == 'merge_request_event'}}]\n",
     ),
     "needs-left-out": (
         "build:\n  script: x\n  rules: [{if: $CI_COMMIT_TAG}]\ntest:\n  script: x\n"
@@ -176,7 +192,8 @@ def gitlab_ci_local_accepts(gitlab_ci_local: Path, folder: Path, text: str) -> b
 
 
 def rules_of(text: str, root: Path | None = None) -> set[str]:
-    return {f.rule for f in lint_text(text, "test.yml", root=root)}
+    child = text.startswith(CHILD)
+    return {f.rule for f in lint_text(text, "test.yml", root=root, child=child)}
 
 
 def test_every_rule_has_a_fixture() -> None:

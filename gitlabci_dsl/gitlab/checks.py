@@ -119,6 +119,8 @@ def check(
                         name,
                         key,
                     )
+        if name in data and root is not None:
+            _check_trigger_include(report, name, job, root, pending)
         _check_matrix(report, name, job)
         if name in data:
             _check_expressions(report, job.get("rules"), name, (name, "rules"))
@@ -157,6 +159,31 @@ def _check_expressions(
                 index,
                 "if",
             )
+
+
+def _check_trigger_include(
+    report: Report,
+    name: str,
+    job: dict[Any, Any],
+    root: Path,
+    pending: Mapping[str, str] | None,
+) -> None:
+    """A child pipeline's local file must be in the project, or the trigger job fails."""
+    trigger = job.get("trigger")
+    if not isinstance(trigger, dict) or "include" not in trigger:
+        return
+    listed = trigger["include"]
+    found = resolve({"include": listed}, root, pending=pending)
+    for position, location in found.missing:
+        at = ("include", position) if isinstance(listed, list) else ("include",)
+        report(
+            "trigger-include-missing",
+            f"starts a child pipeline from {location!r}, which is not a file of the project",
+            name,
+            name,
+            "trigger",
+            *at,
+        )
 
 
 def _check_on_stop(

@@ -28,6 +28,7 @@ __all__ = [
     "included_by_others",
     "lint_documents",
     "lint_text",
+    "triggered_by_others",
 ]
 
 # Checks that need every file of the pipeline: a file that others include (``Pipeline(
@@ -73,6 +74,30 @@ def included_by_others(
     return parts & set(texts)
 
 
+def triggered_by_others(texts: Mapping[str, str], root: Path | None) -> set[str]:
+    """The files among ``texts`` (keyed by their path from ``root``) that a trigger job of
+    another one starts as a child pipeline (``trigger: include``, local files and what they
+    include): there ``CI_PIPELINE_SOURCE`` is ``parent_pipeline``."""
+    from ..gitlab.expand import ConfigTooBigError, pipeline_data
+    from ..gitlab.includes import resolve
+    from ..gitlab.reader import YamlSyntaxError, load
+
+    children: set[str] = set()
+    for name, text in texts.items():
+        if "trigger" not in text:
+            continue  # no trigger key can be in it
+        try:
+            data = pipeline_data(load(text))
+        except (YamlSyntaxError, ConfigTooBigError):
+            continue
+        for job in data.values() if isinstance(data, dict) else ():
+            trigger = job.get("trigger") if isinstance(job, dict) else None
+            if isinstance(trigger, dict) and "include" in trigger:
+                found = resolve({"include": trigger["include"]}, root)
+                children.update(file for file in found.files if file != name)
+    return children & set(texts)
+
+
 def lint_text(
     text: str,
     file: str,
@@ -82,6 +107,7 @@ def lint_text(
     practice: bool = True,
     ignore: Collection[str] = (),
     pending: Mapping[str, str] | None = None,
+    child: bool = False,
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
@@ -89,7 +115,8 @@ def lint_text(
     includes are not followed without it); ``schema=False`` skips GitLab's schema;
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out; ``pending``: project files about to be written (``{path: text}``),
-    read as includes instead of what the disk holds.
+    read as includes instead of what the disk holds; ``child``: the file is (part of) a child
+    pipeline another file triggers (:func:`triggered_by_others`).
     """
     from ..gitlab.reader import YamlSyntaxError, load
 
@@ -98,7 +125,13 @@ def lint_text(
     except YamlSyntaxError as exc:
         return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
     findings = lint_documents(
-        documents, file, root=root, schema=schema, practice=practice, pending=pending
+        documents,
+        file,
+        root=root,
+        schema=schema,
+        practice=practice,
+        pending=pending,
+        child=child,
     )
     return _filter(_with_columns(findings, text), text, ignore)
 
@@ -128,6 +161,7 @@ def lint_documents(
     schema: bool = True,
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
+    child: bool = False,
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
@@ -180,7 +214,9 @@ def lint_documents(
                 return findings
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
-        findings += check(file, documents[-1], root, practice=practice, pending=pending)
+        findings += check(
+            file, documents[-1], root, practice=practice, pending=pending, child=child
+        )
     return findings
 
 

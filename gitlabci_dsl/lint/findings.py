@@ -164,6 +164,29 @@ _ALL = [
         "Move the commands to a job of their own, or drop `trigger`.",
     ),
     Rule(
+        "trigger-include-missing",
+        "error",
+        "A trigger job whose child pipeline file is not in the project fails: GitLab cannot "
+        "create the child pipeline.",
+        "Fix the path (from the project's root), or add the file.",
+    ),
+    Rule(
+        "needs-trigger-without-depend",
+        "warning",
+        "A trigger job without `strategy: depend` succeeds as soon as its downstream pipeline is "
+        "created, so a job that needs it does not wait for that pipeline.",
+        "Give the trigger `strategy: depend` (or `mirror`) if the job must wait for the "
+        "downstream pipeline's result.",
+    ),
+    Rule(
+        "child-merge-request-rule",
+        "warning",
+        "In a child pipeline `CI_PIPELINE_SOURCE` is `parent_pipeline`, so a rule on "
+        "`merge_request_event` never matches there.",
+        "Have the trigger job pass the parent's source (`variables: {PARENT_PIPELINE_SOURCE: "
+        "$CI_PIPELINE_SOURCE}`) and test `$PARENT_PIPELINE_SOURCE` in the child.",
+    ),
+    Rule(
         "matrix-limit",
         "error",
         f"A `parallel:matrix` may create at most {MATRIX_LIMIT} jobs.",

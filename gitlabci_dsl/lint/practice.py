@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..gitlab.facts import DEPRECATED_GLOBALS
+from ..gitlab.needs import needs_of
 from ..gitlab.reader import Document, Tagged
 
 __all__ = ["check"]
@@ -77,6 +78,17 @@ def check(document: Document, add: Any, global_keys: frozenset[str]) -> None:
                 None,
                 key,
             )
+    # Trigger jobs that succeed once their downstream pipeline is created, without waiting.
+    waitless = {
+        name
+        for name, job in data.items()
+        if isinstance(job, dict)
+        and "trigger" in job
+        and not (
+            isinstance(job["trigger"], dict)
+            and job["trigger"].get("strategy") in ("depend", "mirror")
+        )
+    }
     for name, job in data.items():
         if not isinstance(job, dict) or (name in global_keys and name != "default"):
             continue
@@ -96,6 +108,17 @@ def check(document: Document, add: Any, global_keys: frozenset[str]) -> None:
                     label,
                     name,
                     keyword,
+                )
+        for need in needs_of(job):
+            if need.job in waitless:
+                add(
+                    "needs-trigger-without-depend",
+                    f"needs the trigger job {need.job!r}, which does not wait for its "
+                    "downstream pipeline (no strategy: depend), so neither does this job",
+                    label,
+                    name,
+                    "needs",
+                    need.position,
                 )
         if job.get("allow_failure") is True and _is_scan(job):
             add(

@@ -50,6 +50,7 @@ def check(
     *,
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
+    child: bool = False,
 ) -> list[Finding]:
     """Findings for the pipeline ``document`` of ``file``; local includes are read from
     ``root`` (or ``pending``, files about to be written); ``practice=False`` leaves out the
@@ -63,6 +64,8 @@ def check(
 
         rules.check(document, ctx.add, GLOBAL_KEYS)
         _check_left_out(document.data, ctx.add, root)
+        if child:
+            _check_child_rules(document.data, ctx.add)
     return ctx.findings
 
 
@@ -100,6 +103,48 @@ def _check_left_out(data: dict[object, object], add: Report, root: Path | None) 
             "needs",
             position,
         )
+
+
+def _check_child_rules(data: dict[object, object], add: Report) -> None:
+    """``child-merge-request-rule``: a ``merge_request_event`` rule in a child pipeline."""
+    for name, job in data.items():
+        rules = job.get("rules") if isinstance(job, dict) else None
+        for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+            condition = rule.get("if") if isinstance(rule, dict) else None
+            if isinstance(condition, str) and _tests_merge_request_source(condition):
+                label = None if name == "workflow" else str(name)
+                add(
+                    "child-merge-request-rule",
+                    "tests merge_request_event, but in a child pipeline CI_PIPELINE_SOURCE is "
+                    "parent_pipeline: the rule never matches",
+                    label,
+                    str(name),
+                    "rules",
+                    index,
+                    "if",
+                )
+
+
+def _tests_merge_request_source(condition: str) -> bool:
+    """Whether ``condition`` compares ``$CI_PIPELINE_SOURCE`` with "merge_request_event"."""
+    from ..gitlab.expression import And, Compare, ExpressionError, Node, Or, String, Variable, parse
+
+    if "merge_request_event" not in condition:
+        return False
+    try:
+        tree = parse(condition)
+    except ExpressionError:
+        return False  # invalid-expression says so
+    stack: list[Node] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack += [node.left, node.right]
+        elif isinstance(node, Compare) and node.op == "==":
+            sides = {node.left, node.right}
+            if Variable("CI_PIPELINE_SOURCE") in sides and String("merge_request_event") in sides:
+                return True
+    return False
 
 
 def _listing(labels: list[str]) -> str:
