@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from . import ci
     from .blocks.buildah import BuildahBuild
+    from .blocks.children import DynamicChild
     from .blocks.cleanup import CleanupPolicy, RegistryCleanup
     from .blocks.debug import RegistryDebug
     from .blocks.docker import DockerBuild, InlineCache, RegistryCache
@@ -76,6 +77,7 @@ __version__ = "0.1.0"
 _WHERE: dict[str, str] = {
     "ci": "",
     "BuildahBuild": "blocks.buildah",
+    "DynamicChild": "blocks.children",
     "CleanupPolicy": "blocks.cleanup",
     "RegistryCleanup": "blocks.cleanup",
     "RegistryDebug": "blocks.debug",
@@ -174,6 +176,7 @@ __all__ = [
     "Default",
     "DockerBuild",
     "DockerOptions",
+    "DynamicChild",
     "Environment",
     "Exists",
     "Forward",

@@ -47,6 +47,7 @@ def blocks() -> list[tuple[str, object]]:
         ("`RegistryPrune`", g.RegistryPrune()),
         ("`CleanupPolicy`", g.CleanupPolicy()),
         ("`RegistryDebug`", g.RegistryDebug()),
+        ("`DynamicChild` (its generator and trigger jobs)", g.DynamicChild(module="ci/apps.py")),
     ]
 
 

@@ -30,6 +30,7 @@ EXPORTED = [
     "Default",
     "DockerBuild",
     "DockerOptions",
+    "DynamicChild",
     "Environment",
     "Exists",
     "Forward",

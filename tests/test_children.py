@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -293,3 +294,129 @@ def test_lint_knows_which_files_are_child_pipelines(project: Path) -> None:
         (".gitlab-ci.yml", "after", "needs-trigger-without-depend"),
         ("child.yml", "unit", "child-merge-request-rule"),
     }
+
+
+DYNAMIC_PARENT = """
+from gitlabci_dsl import DynamicChild, Pipeline
+
+apps = DynamicChild(module="ci/apps.py", name="apps", variables={"FROM_PARENT": "yes"})
+pipeline = Pipeline(stages=["build"], jobs=[*apps.jobs()])
+"""
+
+DYNAMIC_CHILD = """
+from pathlib import Path
+
+from gitlabci_dsl import Job, Pipeline
+
+# One job per folder of services/, as the repository holds them when the pipeline runs.
+names = sorted(p.name for p in Path("services").iterdir() if p.is_dir())
+pipeline = Pipeline(
+    jobs=[Job(f"test-{n}", script=[f'echo "ran-{n} $FROM_PARENT $CI_PIPELINE_SOURCE"']) for n in names]
+)
+"""
+
+
+def test_a_dynamic_child_is_compiled_when_the_pipeline_runs(
+    gitlab_ci_local: Path, tmp_path: Path
+) -> None:
+    """gitlab-ci-local runs the generator (this package, as installed here, compiling
+    ci/apps.py), then the child from its artifact: one job per folder the repository holds at
+    run time, with the trigger job's variables and CI_PIPELINE_SOURCE=parent_pipeline. A new
+    folder gives a new job without recompiling the parent."""
+    import sys
+
+    from gitlabci_dsl.project import compile_module, load_config
+
+    repo = tmp_path / "repo"
+    (repo / "pipelines").mkdir(parents=True)
+    (repo / "ci").mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.gitlabci-dsl]\n')
+    (repo / "pipelines" / "main.py").write_text(DYNAMIC_PARENT, encoding="utf-8")
+    (repo / "ci" / "apps.py").write_text(DYNAMIC_CHILD, encoding="utf-8")
+    for name in ("api", "web"):
+        (repo / "services" / name).mkdir(parents=True)
+        (repo / "services" / name / "README").write_text(name, encoding="utf-8")
+    target = compile_module(repo / "pipelines" / "main.py", load_config(repo))
+    (repo / ".gitlab-ci.yml").write_text(target.text, encoding="utf-8")
+    git = [shutil.which("git") or "git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    env = {
+        **os.environ,
+        # The generator's `python -m pip install gitlabci-dsl==<version>` finds this one.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GCL_IGNORE_PREDEFINED_VARS": "CI_PIPELINE_SOURCE",
+    }
+
+    def run() -> str:
+        for args in (["add", "-A"], ["commit", "-q", "-m", "change"]):
+            subprocess.run([*git, *args], cwd=repo, check=True)
+        result = subprocess.run(
+            [str(gitlab_ci_local), "--force-shell-executor", "--shell-isolation"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+        return result.stdout
+
+    (repo / ".gitignore").write_text(".gitlab-ci-local/\n", encoding="utf-8")
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    output = run()
+    assert "> ran-api yes parent_pipeline" in output
+    assert "> ran-web yes parent_pipeline" in output
+    (repo / "services" / "db").mkdir()
+    (repo / "services" / "db" / "README").write_text("db", encoding="utf-8")
+    assert "> ran-db yes parent_pipeline" in run()
+
+
+def test_dynamic_child_jobs_pin_the_generator_and_wait_for_the_child() -> None:
+    from gitlabci_dsl import DynamicChild, __version__
+    from gitlabci_dsl.compiler import compile_job
+
+    block = DynamicChild(
+        module="ci/apps.py", name="apps", variables={"A": "1"}, tags=["docker"], timeout="10m"
+    )
+    generator, trigger = (compile_job(job) for job in block.jobs())
+    assert generator["script"] == [
+        f'python -m pip install --quiet "gitlabci-dsl=={__version__}"',
+        'mkdir -p "generated"',
+        'gitlabci-dsl compile --stdout "ci/apps.py" > "generated/apps.yml"',
+    ]
+    assert generator["image"] == "python:3.12.8-slim"
+    assert generator["artifacts"]["paths"] == ["generated/apps.yml"]
+    assert (generator["tags"], generator["timeout"], "variables" in generator) == (
+        ["docker"],
+        "10m",
+        False,
+    )
+    assert trigger["needs"] == [{"job": "generate-apps", "artifacts": True}]
+    assert trigger["variables"] == {"A": "1"}
+    assert trigger["trigger"] == {
+        "include": [{"artifact": "generated/apps.yml", "job": "generate-apps"}],
+        "strategy": "depend",
+        "forward": {"yaml_variables": True, "pipeline_variables": True},
+    }
+    assert "tags" not in trigger
+    assert "timeout" not in trigger
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("module", "../x.py", "must be a pipeline module of the project"),
+        ("module", "ci/apps.yml", "must be a pipeline module of the project"),
+        ("package", "gitlabci-dsl", "must pin one version"),
+        ("package", "gitlabci-dsl>=0.1", "must pin one version"),
+        ("artifact", "/srv/x.yml", "must be a .yml path in the job's folder"),
+        ("strategy", "wait", "'depend' or 'mirror'"),
+    ],
+)
+def test_dynamic_child_refuses_what_would_not_work(field: str, value: str, says: str) -> None:
+    import re
+
+    from gitlabci_dsl import DynamicChild
+
+    kwargs = {"module": "ci/apps.py", field: value}
+    with pytest.raises(ValidationError, match=re.escape(says)):
+        DynamicChild(**kwargs)  # type: ignore[arg-type]

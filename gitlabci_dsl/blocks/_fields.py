@@ -144,15 +144,15 @@ class JobBlock(Block):
     def _job(self) -> Job:
         raise NotImplementedError
 
-    def with_options(self, job: Job) -> Job:
-        """``job`` with this block's runner tags, timeout, retry, interruptible and
-        variables (over the job's own)."""
+    def with_options(self, job: Job, *, variables: bool = True) -> Job:
+        """``job`` with this block's runner tags, timeout, retry, interruptible and (unless
+        ``variables=False``) variables, over the job's own."""
         changes: dict[str, Any] = {
             name: value
             for name in ("tags", "timeout", "retry", "interruptible")
             if (value := getattr(self, name)) is not None
         }
-        if self.variables:
+        if variables and self.variables:
             changes["variables"] = {**(job.variables or {}), **self.variables}
         return attrs.evolve(job, **changes) if changes else job
 
