@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .blocks.kaniko import KanikoBuild
     from .blocks.kubernetes import KubeDeploy, PullSecret, image_pull_secrets
     from .blocks.mirror import Mirror
+    from .blocks.monorepo import Monorepo, Package
     from .blocks.prune import RegistryPrune
     from .blocks.registry import ImageRef, Registry
     from .blocks.tags import TagStrategy
@@ -78,6 +79,8 @@ _WHERE: dict[str, str] = {
     "ci": "",
     "BuildahBuild": "blocks.buildah",
     "DynamicChild": "blocks.children",
+    "Monorepo": "blocks.monorepo",
+    "Package": "blocks.monorepo",
     "CleanupPolicy": "blocks.cleanup",
     "RegistryCleanup": "blocks.cleanup",
     "RegistryDebug": "blocks.debug",
@@ -199,8 +202,10 @@ __all__ = [
     "KubernetesOptions",
     "LoadError",
     "Mirror",
+    "Monorepo",
     "Need",
     "OnlyExcept",
+    "Package",
     "Pages",
     "Parallel",
     "Pipeline",

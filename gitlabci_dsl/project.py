@@ -514,12 +514,15 @@ def pipeline_text(path: Path, config: Config) -> tuple[str, str, dict[str, str]]
 
 def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
     """The files ``lint`` reads: ``paths`` (folders searched for ``*.yml``/``*.yaml``), or the
-    project's ``.gitlab-ci.yml`` and ``.gitlab/ci/*.yml``."""
+    project's ``.gitlab-ci.yml`` and the ``.yml`` files under ``.gitlab/ci/`` (child pipelines
+    in subfolders too)."""
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if not paths:
-        defaults = [root / MAIN_OUTPUT, *sorted((root / OTHER_OUTPUTS).glob("*.yml"))]
+        outputs = root / OTHER_OUTPUTS
+        under = _yaml_in(outputs) if outputs.is_dir() and not outputs.is_symlink() else []
+        defaults = [root / MAIN_OUTPUT, *(p for p in under if p.suffix == ".yml")]
         return [p for p in defaults if p.is_file()]
     found: list[Path] = []
     for path in paths:

@@ -32,7 +32,7 @@ from ..gitlab.facts import (
     MAX_CHILD_PIPELINE_DEPTH,
     MAX_PIPELINE_HIERARCHY,
 )
-from ..gitlab.glob import changes_match, exists_match, only_changes_match
+from ..gitlab.glob import changes_match, exists_match, expand_variables, only_changes_match
 from ..gitlab.includes import Include, entries, resolve
 from ..gitlab.needs import needed_names, needs_of
 from ..gitlab.parallel import expand_need, instances
@@ -95,8 +95,8 @@ class Plan(NamedTuple):
 class ChildPlan(NamedTuple):
     """The child pipeline a created trigger job starts (``trigger: include``), evaluated with
     the variables GitLab gives it: ``CI_PIPELINE_SOURCE=parent_pipeline``, the parent's
-    predefined variables, and the trigger job's and the parent's YAML variables unless
-    ``forward: yaml_variables: false``."""
+    predefined variables, and the trigger job's and the parent's YAML variables (expanded in
+    the parent) unless ``forward: yaml_variables: false``."""
 
     job: str  # the trigger job, as GitLab names it
     plan: Plan
@@ -366,7 +366,13 @@ def _child(
     where.tree[0] += 1
     forward = trigger.get("forward")
     yaml_variables = not (isinstance(forward, dict) and forward.get("yaml_variables") is False)
-    given = {**globals_, **_variables(job.get("variables")), **matrix} if yaml_variables else {}
+    given: dict[str, str] = {}
+    if yaml_variables:
+        # Expanded in the parent, as GitLab passes them: PARENT_PIPELINE_SOURCE:
+        # $CI_PIPELINE_SOURCE arrives as the parent's source, not as parent_pipeline.
+        own = {**globals_, **_variables(job.get("variables")), **matrix}
+        known = {**variables, **own}
+        given = {name: expand_variables(value, known) for name, value in own.items()}
     child_variables = {**variables, **given, "CI_PIPELINE_SOURCE": "parent_pipeline"}
     (found,) = plan_each(
         {"include": include},

@@ -52,6 +52,10 @@ the ``"merge_requests"`` rule of :func:`runs_on` asks for it."""
 MERGE_REQUEST = f'{ci.PIPELINE_SOURCE} == "merge_request_event"'
 SCHEDULE = f'{ci.PIPELINE_SOURCE} == "schedule"'
 PUSH = f'{ci.PIPELINE_SOURCE} == "push"'
+MERGE_REQUESTS_ASKED = f'{MERGE_REQUEST} && ${MR_PIPELINES} == "true"'
+"""A merge request pipeline of a project whose workflow creates them (sets :data:`MR_PIPELINES`)."""
+OTHER_BRANCH = f"{ci.COMMIT_BRANCH} && {ci.COMMIT_BRANCH} != {ci.DEFAULT_BRANCH}"
+DEFAULT_BRANCH = f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}"
 
 
 def runs_on(
@@ -81,13 +85,13 @@ def runs_on(
     elif default or other:
         rules.append(Rule(if_=SCHEDULE, when="never"))
     if "merge_requests" in wanted:
-        rules.append(rule(f'{MERGE_REQUEST} && ${MR_PIPELINES} == "true"'))
+        rules.append(rule(MERGE_REQUESTS_ASKED))
     if default and other:
         rules.append(rule(ci.COMMIT_BRANCH))
     elif default:
-        rules.append(rule(f"{ci.COMMIT_BRANCH} == {ci.DEFAULT_BRANCH}"))
+        rules.append(rule(DEFAULT_BRANCH))
     elif other:
-        rules.append(rule(f"{ci.COMMIT_BRANCH} && {ci.COMMIT_BRANCH} != {ci.DEFAULT_BRANCH}"))
+        rules.append(rule(OTHER_BRANCH))
     if "tags" in wanted:
         rules.append(rule(ci.COMMIT_TAG))
     return tuple(rules)
