@@ -69,14 +69,19 @@ def read_file(path: Path, shown: str | None = None) -> str:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UnreadableError(f"{name}: cannot read: {exc.strerror}") from None
-    mode = os.fstat(descriptor).st_mode
+    status = os.fstat(descriptor)
+    mode = status.st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a device"}
         kind = next((k for test, k in kinds.items() if test(mode)), "not a regular file")
         raise UnreadableError(f"{name}: is {kind}, not a file; nothing was read")
     with os.fdopen(descriptor, "rb") as handle:
-        data = handle.read(MAX_YAML_SIZE_BYTES + 1)
+        # read(n) allocates n bytes up front: ask for what the file holds (one byte more, to
+        # see a file that grew), not for the whole limit, 150 MB for every small file.
+        data = handle.read(min(status.st_size, MAX_YAML_SIZE_BYTES) + 1)
+        if len(data) > status.st_size:  # it grew while read: the rest, up to the limit
+            data += handle.read(MAX_YAML_SIZE_BYTES + 1 - len(data))
     if len(data) > MAX_YAML_SIZE_BYTES:
         raise UnreadableError(
             f"{name}: is larger than {MAX_YAML_SIZE_BYTES:,} bytes, GitLab's limit for a "
