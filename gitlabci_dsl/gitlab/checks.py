@@ -238,8 +238,9 @@ def _report_extends(
 def _check_references(report: Report, config: dict[Any, Any], unresolved: bool) -> None:
     if unresolved:
         return
+    path: list[str | int] = []  # where the walk is: extended on the way down, never copied
 
-    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+    def walk(value: Any) -> None:
         if isinstance(value, Tagged) and value.tag == "!reference":
             target: Any = config
             for part in value:
@@ -253,15 +254,15 @@ def _check_references(report: Report, config: dict[Any, Any], unresolved: bool) 
                     return
                 target = target[part]
             return
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, (*path, index))
+        # Only containers can hold a !reference: scalars are not visited.
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                path.append(key)
+                walk(item)
+                path.pop()
 
-    for key, value in config.items():
-        walk(value, (key,))
+    walk(config)
 
 
 def _check_matrix(report: Report, name: str, job: dict[Any, Any]) -> None:
