@@ -393,3 +393,23 @@ def _files(root: Path) -> dict[Path, bytes]:
     return {
         p: p.read_bytes() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+def test_reading_a_small_file_allocates_what_it_holds(tmp_path: Path) -> None:
+    """Reading a pipeline file asks for its size, not for GitLab's 150 MB limit (read(n)
+    allocates n bytes); a regular file that says it is empty (/proc files) is still read."""
+    import sys
+    import tracemalloc
+
+    from gitlabci_dsl.gitlab.paths import read_file
+
+    small = tmp_path / "ci.yml"
+    small.write_text("job:\n  script: [x]\n" * 50, encoding="utf-8")
+    tracemalloc.start()
+    text = read_file(small)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert text == small.read_text(encoding="utf-8")
+    assert peak < 1_000_000
+    if sys.platform.startswith("linux"):
+        assert "Name:" in read_file(Path("/proc/self/status"))
