@@ -52,6 +52,7 @@ def git_repo(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> 
     repo.mkdir(parents=True)
     (repo / ".gitlab-ci.yml").write_text(text, encoding="utf-8")
     for name, content in (files or {}).items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(content, encoding="utf-8")
         (repo / name).chmod(0o755)
     env = {

@@ -23,7 +23,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from conftest import FAKE_ENGINE, ROOT, TextSnapshot, git_repo
-from gitlabci_dsl.project import compile_module, discover, load_config
+from gitlabci_dsl.project import compile_tree, discover, load_config
 
 # Records "<job><TAB><tool> <arguments>", and "<job><TAB>stdin: ..." for a command that reads a secret
 # or a configuration from standard input. Answers the few calls whose output a job parses. With
@@ -172,7 +172,8 @@ def run_pipeline(
     `/kaniko/` is pointed at a folder of the test (as ../shared/TOOLS.md advises), whose
     `executor` is a recording shim.
     """
-    text = compile_module(ROOT / "pipelines" / f"{example}.py", CONFIG).text
+    top, *children = compile_tree(ROOT / "pipelines" / f"{example}.py", CONFIG)
+    text = top.text
     kaniko = tmp_path / "kaniko"
     kaniko.mkdir(parents=True)
     shutil.copy(shims / "docker", kaniko / "executor")
@@ -182,6 +183,8 @@ def run_pipeline(
         "run-tests.sh": "#!/bin/sh\nexit 0\n",
         "Dockerfile": "FROM scratch\n",
         "gcp-key.json": '{"type": "service_account"}\n',
+        # The child pipelines the example's trigger jobs start.
+        **{str(child.output.relative_to(ROOT)): child.text for child in children},
     }
     repo = git_repo(tmp_path, text, files)
     log = tmp_path / "calls.log"
@@ -192,6 +195,13 @@ def run_pipeline(
         **SOURCES[source].variables,
         **(variables or {}),
     }
+    # gitlab-ci-local gives a child pipeline none of the --variable values, while GitLab gives
+    # it the predefined ones (the registry's credentials...): the project's variables file
+    # reaches the children too.
+    (repo / ".gitlab-ci-local-variables.yml").write_text(
+        "".join(f"{name}: {json.dumps(value)}\n" for name, value in variables.items()),
+        encoding="utf-8",
+    )
     args = [str(gcl), "--force-shell-executor", "--container-executable", str(shims / "engine")]
     for name, value in variables.items():
         args += ["--variable", f"{name}={value}"]
