@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model.base import Node, checked, fail, seq
+from ..model.base import Node, checked, fail, seq, shaped, validator_shape
 from ..model.changes import Changes
 from ..model.job import Job, Need, Stage
 from ..model.pipeline import Pipeline, Workflow
@@ -76,10 +76,12 @@ class Package(Node):
     )
 
 
+_PACKAGES = seq(nodes=("Package",), what="Package(...) objects", anchor="", non_empty=True)
+
+
+@shaped(validator_shape(_PACKAGES))
 def _packages(inst: Any, attr: Any, value: Any) -> None:
-    seq(nodes=("Package",), what="Package(...) objects", anchor="", non_empty=True)(
-        inst, attr, value
-    )
+    _PACKAGES(inst, attr, value)
     names = [package.name for package in inst.packages]
     for package in inst.packages:
         if names.count(package.name) > 1:
