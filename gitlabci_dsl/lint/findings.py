@@ -187,6 +187,14 @@ _ALL = [
         "$CI_PIPELINE_SOURCE}`) and test `$PARENT_PIPELINE_SOURCE` in the child.",
     ),
     Rule(
+        "changes-match-nothing",
+        "warning",
+        "A `rules:changes` path that matches no file of the project never sees a change: the "
+        "job runs only where `changes` is always true (tags, new branches), as if the path "
+        "were misspelt.",
+        "Fix the path (globs are relative to the project's root), or drop it.",
+    ),
+    Rule(
         "matrix-limit",
         "error",
         f"A `parallel:matrix` may create at most {MATRIX_LIMIT} jobs.",

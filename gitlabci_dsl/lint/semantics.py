@@ -64,6 +64,8 @@ def check(
 
         rules.check(document, ctx.add, GLOBAL_KEYS)
         _check_left_out(document.data, ctx.add, root)
+        if root is not None:
+            _check_changes_paths(document.data, ctx.add, root)
         if child:
             _check_child_rules(document.data, ctx.add)
     return ctx.findings
@@ -103,6 +105,41 @@ def _check_left_out(data: dict[object, object], add: Report, root: Path | None) 
             "needs",
             position,
         )
+
+
+def _check_changes_paths(data: dict[object, object], add: Report, root: Path) -> None:
+    """``changes-match-nothing``: a ``rules:changes`` glob no file of the project matches (a
+    misspelt folder: the job never runs on a change, only where changes is always true)."""
+    from ..gitlab.glob import exists_match
+    from ..gitlab.paths import ProjectFiles
+
+    files: ProjectFiles | None = None
+    for name, job in data.items():
+        rules = job.get("rules") if isinstance(job, dict) else None
+        for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+            changes = rule.get("changes") if isinstance(rule, dict) else None
+            paths = changes.get("paths") if isinstance(changes, dict) else changes
+            at: tuple[str | int, ...] = ("paths",) if isinstance(changes, dict) else ()
+            for number, glob in enumerate(paths if isinstance(paths, list) else ()):
+                if not isinstance(glob, str) or "$" in glob:
+                    continue  # a variable's value is not known here
+                files = files or ProjectFiles(root)
+                try:
+                    matched = exists_match([glob], files.listing())
+                except ValueError:
+                    continue  # a glob too large to expand: lint's other checks say so
+                if not matched:
+                    add(
+                        "changes-match-nothing",
+                        f"rules:changes {glob!r} matches no file of the project",
+                        None if name == "workflow" else str(name),
+                        str(name),
+                        "rules",
+                        index,
+                        "changes",
+                        *at,
+                        number,
+                    )
 
 
 def _check_child_rules(data: dict[object, object], add: Report) -> None:
