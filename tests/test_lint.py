@@ -207,8 +207,13 @@ def test_every_rule_has_a_fixture() -> None:
 
 @pytest.mark.parametrize("rule", sorted(FIXTURES))
 def test_rule_triggers_on_its_fixture_and_not_on_the_near_miss(rule: str, tmp_path: Path) -> None:
-    """The bad fixture gives the rule's finding; the near miss gives no finding at all."""
+    """The bad fixture gives the rule's finding; the near miss gives no finding at all (in a
+    git work tree: changes-match-nothing reads the repository's files)."""
+    import shutil
+    import subprocess
+
     (tmp_path / "present.yml").write_text("other:\n  script: a\n", encoding="utf-8")
+    subprocess.run([shutil.which("git") or "git", "init", "-q"], cwd=tmp_path, check=True)
     bad, near_miss = FIXTURES[rule]
     assert rule in rules_of(bad, tmp_path)
     assert rules_of(near_miss, tmp_path) == set()
@@ -481,3 +486,10 @@ def test_a_part_of_the_pipeline_is_linted_as_compile_checks_it(
     release.write_text(release.read_text(encoding="utf-8").replace("included=True, ", ""))
     (project / ".gitlab/ci/release.yml").write_text("# stale\n", encoding="utf-8")
     assert runner.invoke(app, ["compile"]).exit_code == 0
+
+
+def test_changes_paths_are_checked_against_a_repository_only(tmp_path: Path) -> None:
+    """A folder that is not a git work tree (a corpus, a download) holds none of the files a
+    pipeline's rules name: no changes-match-nothing there."""
+    bad = FIXTURES["changes-match-nothing"][0]
+    assert "changes-match-nothing" not in rules_of(bad, tmp_path)

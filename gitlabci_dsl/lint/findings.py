@@ -189,9 +189,9 @@ _ALL = [
     Rule(
         "changes-match-nothing",
         "warning",
-        "A `rules:changes` path that matches no file of the project never sees a change: the "
-        "job runs only where `changes` is always true (tags, new branches), as if the path "
-        "were misspelt.",
+        "A `rules:changes` path that matches no file of the repository (checked in a git work "
+        "tree) never sees a change: the job runs only where `changes` is always true (tags, "
+        "new branches), as if the path were misspelt.",
         "Fix the path (globs are relative to the project's root), or drop it.",
     ),
     Rule(

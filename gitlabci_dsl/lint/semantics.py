@@ -64,7 +64,9 @@ def check(
 
         rules.check(document, ctx.add, GLOBAL_KEYS)
         _check_left_out(document.data, ctx.add, root)
-        if root is not None:
+        if root is not None and (root / ".git").exists():
+            # Only a repository says which files exist: a folder of pipeline files from
+            # elsewhere (a corpus, a download) holds none of the paths its rules name.
             _check_changes_paths(document.data, ctx.add, root)
         if child:
             _check_child_rules(document.data, ctx.add)
@@ -108,8 +110,9 @@ def _check_left_out(data: dict[object, object], add: Report, root: Path | None) 
 
 
 def _check_changes_paths(data: dict[object, object], add: Report, root: Path) -> None:
-    """``changes-match-nothing``: a ``rules:changes`` glob no file of the project matches (a
-    misspelt folder: the job never runs on a change, only where changes is always true)."""
+    """``changes-match-nothing``: a ``rules:changes`` glob no file of the repository at
+    ``root`` matches (a misspelt folder: the job never runs on a change, only where changes is
+    always true)."""
     from ..gitlab.glob import exists_match
     from ..gitlab.paths import ProjectFiles
 
