@@ -22,7 +22,7 @@ from typing import Any, Literal
 import attrs
 
 from ..model.artifacts import Artifacts
-from ..model.base import checked, fail
+from ..model.base import checked, fail, is_relative_path
 from ..model.include import Include
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
@@ -42,7 +42,7 @@ _ARTIFACT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_/.-]*\.ya?ml")
 
 
 def _module(inst: Any, attr: Any, value: Any) -> None:
-    if not (isinstance(value, str) and _MODULE.fullmatch(value)) or ".." in value.split("/"):
+    if not is_relative_path(value, _MODULE):
         fail(
             inst,
             "module",
@@ -54,7 +54,7 @@ def _module(inst: Any, attr: Any, value: Any) -> None:
 
 
 def _artifact(inst: Any, attr: Any, value: Any) -> None:
-    if not (isinstance(value, str) and _ARTIFACT.fullmatch(value)) or ".." in value.split("/"):
+    if not is_relative_path(value, _ARTIFACT):
         fail(
             inst,
             "artifact",

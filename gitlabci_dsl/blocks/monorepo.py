@@ -32,7 +32,16 @@ from typing import Any
 import attrs
 
 from .. import ci
-from ..model.base import Node, checked, fail, seq, shaped, validator_shape
+from ..gitlab.needs import cycles
+from ..model.base import (
+    Node,
+    checked,
+    fail,
+    is_relative_path,
+    seq,
+    shaped,
+    validator_shape,
+)
 from ..model.changes import Changes
 from ..model.job import Job, Need, Stage
 from ..model.pipeline import Pipeline, Workflow
@@ -51,8 +60,7 @@ _BRANCH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*")
 
 
 def _path(inst: Any, attr: Any, value: Any) -> None:
-    parts = value.split("/") if isinstance(value, str) else []
-    if not (isinstance(value, str) and _PATH.fullmatch(value)) or ".." in parts or "" in parts:
+    if not is_relative_path(value, _PATH) or "" in value.split("/"):
         fail(
             inst,
             attr.name,
@@ -96,32 +104,8 @@ def _packages(inst: Any, attr: Any, value: Any) -> None:
                     f"the packages are {', '.join(names)}",
                     "",
                 )
-    _refuse_cycles(inst, {p.name: tuple(p.depends) for p in inst.packages})
-
-
-def _refuse_cycles(inst: Any, graph: dict[str, tuple[str, ...]]) -> None:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    for start in graph:
-        stack: list[tuple[str, int]] = [(start, 0)]
-        path: list[str] = []
-        while stack:
-            name, index = stack.pop()
-            if index == 0:
-                if state.get(name) == 2:
-                    continue
-                if state.get(name) == 1:
-                    cycle = [*path[path.index(name) :], name]
-                    fail(inst, "packages", " -> ".join(cycle), "is a cycle of dependencies", "")
-                state[name] = 1
-                path.append(name)
-            children = graph[name]
-            if index < len(children):
-                stack.append((name, index + 1))
-                stack.append((children[index], 0))
-            else:
-                state[name] = 2
-                path.pop()
+    for _, cycle in cycles({p.name: p.depends for p in inst.packages}):
+        fail(inst, "packages", " -> ".join(cycle), "is a cycle of dependencies", "")
 
 
 def _callable(inst: Any, attr: Any, value: Any) -> None:

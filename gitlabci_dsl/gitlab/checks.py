@@ -18,7 +18,7 @@ in the file it is found at (``("build", "needs", 0)``), which ``lint`` turns int
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,7 +31,7 @@ from .facts import (
     MAX_NEEDS,
 )
 from .includes import entries, resolve
-from .needs import needs_of
+from .needs import cycles, needs_of
 from .parallel import matrix_size
 from .reader import Tagged
 from .stages import stages_of
@@ -399,31 +399,5 @@ def _check_cycles(report: Report, jobs: dict[str, dict[Any, Any]]) -> None:
     graph = {
         name: [need.job for need in needs_of(job) if need.job in jobs] for name, job in jobs.items()
     }
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start, children_of_start in graph.items():
-        if start in state:
-            continue
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(children_of_start))]
-        path = [start]
-        state[start] = 1
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if state.get(child) == 1:
-                    cycle = [*path[path.index(child) :], child]
-                    report(
-                        "needs-cycle",
-                        f"needs form a cycle: {' -> '.join(cycle)}",
-                        node,
-                        node,
-                        "needs",
-                    )
-                elif child not in state:
-                    state[child] = 1
-                    stack.append((child, iter(graph[child])))
-                    path.append(child)
-                    break
-            else:
-                state[node] = 2
-                stack.pop()
-                path.pop()
+    for node, cycle in cycles(graph):
+        report("needs-cycle", f"needs form a cycle: {' -> '.join(cycle)}", node, node, "needs")

@@ -7,13 +7,13 @@ pipeline's or project's job (``pipeline:``/``project:``) is not a job of this pi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .parallel import expand_need
 from .stages import flatten
 
-__all__ = ["Need", "needed_names", "needs_of"]
+__all__ = ["Need", "cycles", "needed_names", "needs_of"]
 
 
 class Need(NamedTuple):
@@ -44,3 +44,30 @@ def needed_names(job: Mapping[Any, Any], jobs: Mapping[str, Mapping[Any, Any]]) 
     for need in needs_of(job):
         names += expand_need(need.job, jobs, need.parallel)
     return tuple(names)
+
+
+def cycles(graph: Mapping[str, Sequence[str]]) -> Iterator[tuple[str, list[str]]]:
+    """Each edge of ``graph`` (a node: the nodes it needs, all of them keys) that closes a
+    cycle, as (the node it leaves, the cycle from its first node back to it), depth first and
+    without recursion, so that a long chain of needs cannot exhaust the stack."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start, children_of_start in graph.items():
+        if start in state:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(children_of_start))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if state.get(child) == 1:
+                    yield node, [*path[path.index(child) :], child]
+                elif child not in state:
+                    state[child] = 1
+                    stack.append((child, iter(graph[child])))
+                    path.append(child)
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+                path.pop()

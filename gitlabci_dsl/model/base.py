@@ -61,6 +61,7 @@ __all__ = [
     "fail",
     "int_range",
     "is_node",
+    "is_relative_path",
     "mapping",
     "nonempty_str",
     "of",
@@ -461,6 +462,14 @@ def block_hint(value: object, nodes: tuple[str, ...]) -> str:
         return ""
     kind = type(value).__name__
     return f" ({kind} is a building block: pass its job, {kind}(...).job())"
+
+
+def is_relative_path(value: Any, pattern: re.Pattern[str]) -> bool:
+    """Whether ``value`` is a path of the project as ``pattern`` writes it, relative and
+    without a ``..`` part: a file or folder a block names, never one outside the project."""
+    return (
+        isinstance(value, str) and bool(pattern.fullmatch(value)) and ".." not in value.split("/")
+    )
 
 
 def is_node(value: object, names: tuple[str, ...]) -> bool:

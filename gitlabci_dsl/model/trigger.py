@@ -17,6 +17,7 @@ from .base import (
     exclusive,
     fail,
     is_node,
+    is_relative_path,
     mapping,
     nonempty_str,
     of,
@@ -33,8 +34,7 @@ _CHILD_FILE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*\.ya?ml")
 
 
 def _child_file(inst: Any, attr: Any, value: Any) -> None:
-    parts = value.split("/") if isinstance(value, str) else []
-    if not (isinstance(value, str) and _CHILD_FILE.fullmatch(value)) or ".." in parts:
+    if not is_relative_path(value, _CHILD_FILE):
         fail(
             inst,
             "file",
