@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import gc
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_compile import best  # the same best-of-N timer
 
 from gitlabci_dsl import (
     Artifacts,
@@ -103,16 +103,6 @@ def build_and_compile(count: int, jobs: int) -> list[str]:
     return [to_yaml(parent), *(to_yaml(pipeline) for _, pipeline in children)]
 
 
-def best(repeat: int, work: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def peak(work: Callable[[], Any]) -> int:
     gc.collect()
     tracemalloc.start()
@@ -154,9 +144,9 @@ def main() -> None:
         tree = explain()
         started = len(tree.children)
         child_jobs = sum(len(child.plan.jobs) for child in tree.children)
-        compile_time = best(args.repeat, compile_all)
-        dump_time = best(args.repeat, dump_all)
-        explain_time = best(args.repeat, explain)
+        compile_time = best(compile_all, args.repeat)
+        dump_time = best(dump_all, args.repeat)
+        explain_time = best(explain, args.repeat)
         compile_peak = peak(lambda: build_and_compile(args.packages, args.jobs))
         explain_peak = peak(explain)
 

@@ -11,7 +11,7 @@ every rule on the line), or for a whole project by ``ignore = [...]`` in
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,19 +56,11 @@ def included_by_others(
     includes with ``include: local``, directly or not: parts of a pipeline, checked with the
     file that includes them, where the stages, jobs and templates they use are defined (as
     ``compile`` checks a ``Pipeline(included=True)``)."""
-    from ..gitlab.expand import ConfigTooBigError, pipeline_data
     from ..gitlab.includes import resolve
-    from ..gitlab.reader import YamlSyntaxError, load
 
     parts: set[str] = set()
-    for name, text in texts.items():
-        if "include" not in text:
-            continue  # no include key can be in it: nothing to read
-        try:
-            data = pipeline_data(load(text))
-        except (YamlSyntaxError, ConfigTooBigError):
-            continue
-        if isinstance(data, dict) and "include" in data:
+    for name, data in _holding(texts, "include"):
+        if "include" in data:
             resolved = resolve(data, root, pending=pending)
             parts.update(included for included in resolved.files if included != name)
     return parts & set(texts)
@@ -78,24 +70,33 @@ def triggered_by_others(texts: Mapping[str, str], root: Path | None) -> set[str]
     """The files among ``texts`` (keyed by their path from ``root``) that a trigger job of
     another one starts as a child pipeline (``trigger: include``, local files and what they
     include): there ``CI_PIPELINE_SOURCE`` is ``parent_pipeline``."""
-    from ..gitlab.expand import ConfigTooBigError, pipeline_data
     from ..gitlab.includes import resolve
-    from ..gitlab.reader import YamlSyntaxError, load
 
     children: set[str] = set()
-    for name, text in texts.items():
-        if "trigger" not in text:
-            continue  # no trigger key can be in it
-        try:
-            data = pipeline_data(load(text))
-        except (YamlSyntaxError, ConfigTooBigError):
-            continue
-        for job in data.values() if isinstance(data, dict) else ():
+    for name, data in _holding(texts, "trigger"):
+        for job in data.values():
             trigger = job.get("trigger") if isinstance(job, dict) else None
             if isinstance(trigger, dict) and "include" in trigger:
                 found = resolve({"include": trigger["include"]}, root)
                 children.update(file for file in found.files if file != name)
     return children & set(texts)
+
+
+def _holding(texts: Mapping[str, str], key: str) -> Iterator[tuple[str, dict[Any, Any]]]:
+    """(name, pipeline mapping) of each of ``texts`` that may use ``key``: a text without the
+    word is not read, nor one that is not YAML (its own lint says so)."""
+    from ..gitlab.expand import ConfigTooBigError, pipeline_data
+    from ..gitlab.reader import YamlSyntaxError, load
+
+    for name, text in texts.items():
+        if key not in text:
+            continue
+        try:
+            data = pipeline_data(load(text))
+        except (YamlSyntaxError, ConfigTooBigError):
+            continue
+        if isinstance(data, dict):
+            yield name, data
 
 
 def lint_text(

@@ -7,8 +7,9 @@ adds the security and practice rules (:mod:`.practice`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..gitlab import checks
 from ..gitlab.checks import Report
@@ -109,6 +110,15 @@ def _check_left_out(data: dict[object, object], add: Report, root: Path | None) 
         )
 
 
+def _rules(data: dict[object, object]) -> Iterator[tuple[object, int, dict[Any, Any]]]:
+    """(job or ``workflow``, index, rule) of every rule the file's own jobs list."""
+    for name, job in data.items():
+        rules = job.get("rules") if isinstance(job, dict) else None
+        for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+            if isinstance(rule, dict):
+                yield name, index, rule
+
+
 def _check_changes_paths(data: dict[object, object], add: Report, root: Path) -> None:
     """``changes-match-nothing``: a ``rules:changes`` glob no file of the repository at
     ``root`` matches (a misspelt folder: the job never runs on a change, only where changes is
@@ -117,52 +127,48 @@ def _check_changes_paths(data: dict[object, object], add: Report, root: Path) ->
     from ..gitlab.paths import ProjectFiles
 
     files: ProjectFiles | None = None
-    for name, job in data.items():
-        rules = job.get("rules") if isinstance(job, dict) else None
-        for index, rule in enumerate(rules if isinstance(rules, list) else ()):
-            changes = rule.get("changes") if isinstance(rule, dict) else None
-            paths = changes.get("paths") if isinstance(changes, dict) else changes
-            at: tuple[str | int, ...] = ("paths",) if isinstance(changes, dict) else ()
-            for number, glob in enumerate(paths if isinstance(paths, list) else ()):
-                if not isinstance(glob, str) or "$" in glob:
-                    continue  # a variable's value is not known here
-                files = files or ProjectFiles(root)
-                try:
-                    matched = exists_match([glob], files.listing())
-                except ValueError:
-                    continue  # a glob too large to expand: lint's other checks say so
-                if not matched:
-                    add(
-                        "changes-match-nothing",
-                        f"rules:changes {glob!r} matches no file of the project",
-                        None if name == "workflow" else str(name),
-                        str(name),
-                        "rules",
-                        index,
-                        "changes",
-                        *at,
-                        number,
-                    )
+    for name, index, rule in _rules(data):
+        changes = rule.get("changes")
+        paths = changes.get("paths") if isinstance(changes, dict) else changes
+        at: tuple[str | int, ...] = ("paths",) if isinstance(changes, dict) else ()
+        for number, glob in enumerate(paths if isinstance(paths, list) else ()):
+            if not isinstance(glob, str) or "$" in glob:
+                continue  # a variable's value is not known here
+            files = files or ProjectFiles(root)
+            try:
+                matched = exists_match([glob], files.listing())
+            except ValueError:
+                continue  # a glob too large to expand: lint's other checks say so
+            if not matched:
+                add(
+                    "changes-match-nothing",
+                    f"rules:changes {glob!r} matches no file of the project",
+                    None if name == "workflow" else str(name),
+                    str(name),
+                    "rules",
+                    index,
+                    "changes",
+                    *at,
+                    number,
+                )
 
 
 def _check_child_rules(data: dict[object, object], add: Report) -> None:
     """``child-merge-request-rule``: a ``merge_request_event`` rule in a child pipeline."""
-    for name, job in data.items():
-        rules = job.get("rules") if isinstance(job, dict) else None
-        for index, rule in enumerate(rules if isinstance(rules, list) else ()):
-            condition = rule.get("if") if isinstance(rule, dict) else None
-            if isinstance(condition, str) and _tests_merge_request_source(condition):
-                label = None if name == "workflow" else str(name)
-                add(
-                    "child-merge-request-rule",
-                    "tests merge_request_event, but in a child pipeline CI_PIPELINE_SOURCE is "
-                    "parent_pipeline: the rule never matches",
-                    label,
-                    str(name),
-                    "rules",
-                    index,
-                    "if",
-                )
+    for name, index, rule in _rules(data):
+        condition = rule.get("if")
+        if isinstance(condition, str) and _tests_merge_request_source(condition):
+            label = None if name == "workflow" else str(name)
+            add(
+                "child-merge-request-rule",
+                "tests merge_request_event, but in a child pipeline CI_PIPELINE_SOURCE is "
+                "parent_pipeline: the rule never matches",
+                label,
+                str(name),
+                "rules",
+                index,
+                "if",
+            )
 
 
 def _tests_merge_request_source(condition: str) -> bool:
