@@ -159,16 +159,17 @@ def plan_each(
     root: Path | None = None,
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
-    depth: int = 0,
-    tree: list[int] | None = None,
 ) -> list[Plan]:
     """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
     includes, ``extends`` and GitLab's view of the file are read once unless an include has
-    ``rules``, which make them depend on the variables. ``depth``: how many levels of child
-    pipelines the pipeline is below its parent; ``tree``: how many pipelines its tree holds
-    so far (GitLab's limit is :data:`MAX_PIPELINE_HIERARCHY`)."""
+    ``rules``, which make them depend on the variables."""
     files = ProjectFiles(root) if root is not None else None
-    where = _Where(root, files, pending, changed, depth, [1] if tree is None else tree, every_job)
+    return _plan_each(data, variable_sets, _Where(root, files, pending, changed, 0, [1], every_job))
+
+
+def _plan_each(data: Any, variable_sets: Sequence[Mapping[str, str]], where: _Where) -> list[Plan]:
+    """:func:`plan_each` within a tree of pipelines: its child pipelines share ``where`` (the
+    project's listing, read once), one level deeper."""
     shared: _Read | None = None
     plans = []
     for variables in variable_sets:
@@ -176,7 +177,9 @@ def plan_each(
         read = shared
         if read is None:
             with_rules: list[bool] = []
-            keep = _keeper(variables, changed, files, kept, with_rules, every_job=every_job)
+            keep = _keeper(
+                variables, where.changed, where.files, kept, with_rules, every_job=where.every_job
+            )
             read = _read(data, where, keep)
             if not with_rules:
                 shared = read
@@ -186,7 +189,9 @@ def plan_each(
 
 
 class _Where(NamedTuple):
-    """What every plan of one command shares: the project, its files, the changes."""
+    """What every plan of one command shares: the project, its files, the changes; and where
+    in a tree of pipelines the plan is (``depth`` levels below the top, ``tree[0]``
+    pipelines planned so far, GitLab's limit being :data:`MAX_PIPELINE_HIERARCHY`)."""
 
     root: Path | None
     files: ProjectFiles | None
@@ -374,15 +379,8 @@ def _child(
         known = {**variables, **own}
         given = {name: expand_variables(value, known) for name, value in own.items()}
     child_variables = {**variables, **given, "CI_PIPELINE_SOURCE": "parent_pipeline"}
-    (found,) = plan_each(
-        {"include": include},
-        [child_variables],
-        changed=where.changed,
-        root=where.root,
-        every_job=where.every_job,
-        pending=where.pending,
-        depth=where.depth + 1,
-        tree=where.tree,
+    (found,) = _plan_each(
+        {"include": include}, [child_variables], where._replace(depth=where.depth + 1)
     )
     return ChildPlan(name, found)
 
