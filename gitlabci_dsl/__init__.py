@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from .model.sources import MR_PIPELINES, runs_on
     from .model.spec import MANDATORY, Input, InputRule, Spec
     from .model.steps import Step
-    from .model.trigger import Child, Forward, Trigger
+    from .model.trigger import Child, Forward, Generated, Trigger
     from .model.values import Reference
     from .model.variable import Variable
 
@@ -154,6 +154,7 @@ _WHERE: dict[str, str] = {
     "Step": "model.steps",
     "Child": "model.trigger",
     "Forward": "model.trigger",
+    "Generated": "model.trigger",
     "Trigger": "model.trigger",
     "Reference": "model.values",
     "Variable": "model.variable",
@@ -184,6 +185,7 @@ __all__ = [
     "Exists",
     "Forward",
     "GcpSecret",
+    "Generated",
     "GitlabCIDSLError",
     "GitlabSecret",
     "Hooks",

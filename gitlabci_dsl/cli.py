@@ -215,9 +215,9 @@ def lint(
     from .lint import (
         RULES,
         WHOLE_PIPELINE_RULES,
+        child_depths,
         included_by_others,
         lint_text,
-        triggered_by_others,
     )
     from .lint.report import render
     from .term import detail, paint_findings
@@ -241,14 +241,14 @@ def lint(
             texts[shown] = read_file(file, shown)
         # A file another one includes is a part: checked with the file that includes it.
         parts = included_by_others(texts, config.root)
-        children = triggered_by_others(texts, config.root)
+        children = child_depths(texts, config.root)
         findings = []
         for shown, text in texts.items():
             skip = config.lint_ignore
             if shown in parts:
                 skip = (*skip, *WHOLE_PIPELINE_RULES)
             findings += lint_text(
-                text, shown, root=config.root, ignore=skip, child=shown in children
+                text, shown, root=config.root, ignore=skip, child_depth=children.get(shown, 0)
             )
     detail(
         "checked "
@@ -480,7 +480,7 @@ def _plan(
         config = project.load_config(project.find_root(Path.cwd()))
         path = target or config.root / ".gitlab-ci.yml"
         # A module's child pipelines as it would write them, not as the disk may still hold them.
-        text, shown, pending = project.pipeline_text(path, config)
+        text, shown, pending, artifacts = project.pipeline_text(path, config)
         try:
             return plan(
                 text,
@@ -489,6 +489,7 @@ def _plan(
                 root=config.root,
                 every_job=every_job,
                 pending=pending,
+                artifacts=artifacts,
             )
         except YamlSyntaxError as exc:
             _fail(exc.located(shown))

@@ -355,6 +355,10 @@ def _child(node: Any) -> dict[str, Any]:
     return {"local": node.file}
 
 
+def _generated(node: Any) -> dict[str, Any]:
+    return {"artifact": node.artifact, "job": node.job}
+
+
 def _stage(node: Any) -> str:
     return str(node.name)
 
@@ -415,6 +419,7 @@ def _release(node: Any) -> dict[str, Any]:
 _COMPILERS: dict[str, Callable[[Any], Any]] = {
     "Release": _release,
     "Child": _child,
+    "Generated": _generated,
     "Stage": _stage,
     "Job": _job_ref,
     "Reference": _reference,

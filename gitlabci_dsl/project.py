@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Build",
     "Config",
+    "PipelineText",
     "Stale",
     "Target",
     "build",
@@ -82,6 +83,8 @@ class Target(NamedTuple):
     text: str
     included: bool = False  # Pipeline(included=True): a part of a pipeline, not a whole one
     parent: Path | None = None  # a child pipeline's: the output whose trigger includes it
+    # Its children compiled when the pipeline runs: (trigger job, Generated(...)) pairs.
+    generated: tuple[tuple[str, Any], ...] = ()
 
 
 class Stale(NamedTuple):
@@ -365,11 +368,18 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
     targets = [top]
     written = {top.output: top.text}
 
-    def children(parent: Any, output: Path, depth: int) -> None:
+    def children(parent: Any, index: int, depth: int) -> None:
+        output = targets[index].output
+        generated = []
         for job in parent.jobs:
             trigger = job.trigger
             listed = getattr(trigger, "include", None) if is_node(trigger, ("Trigger",)) else None
             for child in listed if isinstance(listed, tuple) else ():
+                if is_node(child, ("Generated",)):
+                    where = f"{rel}: job {job.name!r}: Generated(module={child.module!r})"
+                    _module_of(config.root, child.module, where)
+                    generated.append((job.name, child))
+                    continue
                 if not is_node(child, ("Child",)):
                     continue
                 where = f"{rel}: job {job.name!r}: Child(file={child.file!r})"
@@ -390,10 +400,26 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
                     continue
                 written[file] = text
                 targets.append(Target(module=path, output=file, text=text, parent=output))
-                children(child.pipeline, file, depth + 1)
+                children(child.pipeline, len(targets) - 1, depth + 1)
+        if generated:
+            targets[index] = targets[index]._replace(generated=tuple(generated))
 
-    children(pipeline, top.output, 1)
+    children(pipeline, 0, 1)
     return targets
+
+
+def _module_of(root: Path, module: str, where: str) -> Path:
+    """The pipeline module ``module`` (a path from ``root``) names, which must be a file of
+    the project: a generator job compiles it when the pipeline runs."""
+    from .gitlab.paths import inside
+
+    found = inside(root, module)
+    if found is None:
+        raise LoadError(
+            f"{where}: no such file in the project; a generator job compiles this module when "
+            "the pipeline runs: create it, or fix the path (relative to the project root)"
+        )
+    return found
 
 
 def _render(pipeline: Any, source: str, where: str) -> str:
@@ -497,19 +523,51 @@ def diff(made: Build) -> Iterator[str]:
         )
 
 
-def pipeline_text(path: Path, config: Config) -> tuple[str, str, dict[str, str]]:
-    """The GitLab CI YAML at ``path``, how messages show it, and the child pipelines it writes
-    (``{output from the root: text}``): a YAML file is read (never run) and has none; a
-    pipeline module (``.py``) is run and compiled first, its children with it."""
+class PipelineText(NamedTuple):
+    """A pipeline for explain and graph: its YAML, what GitLab would read along with it."""
+
+    text: str
+    shown: str  # the file, as messages name it
+    pending: dict[str, str]  # the child pipelines it writes: {output from the root: text}
+    # Its children compiled when the pipeline runs, as their generator jobs would on this
+    # checkout: {(generator job, artifact): text}.
+    artifacts: dict[tuple[str, str], str]
+
+
+def pipeline_text(path: Path, config: Config) -> PipelineText:
+    """The GitLab CI YAML at ``path``, and the child pipelines it writes or generates: a YAML
+    file is read (never run) and has none; a pipeline module (``.py``) is run and compiled
+    first, its children with it, and the modules its ``Generated(...)`` children name
+    (``DynamicChild``) too: project code that the pipeline module names, which its generator
+    job would run."""
+    from .gitlab.facts import MAX_CHILD_PIPELINE_DEPTH
     from .gitlab.paths import read_file
 
     if not path.exists():
         raise UsageError(f"no such file: {path}")
     shown = display_path(path.resolve(), config.root)
-    if path.suffix == ".py":
-        top, *children = compile_tree(path.resolve(), config)
-        return top.text, shown, {display_path(t.output, config.root): t.text for t in children}
-    return read_file(path, shown), shown, {}
+    if path.suffix != ".py":
+        return PipelineText(read_file(path, shown), shown, {}, {})
+    pending: dict[str, str] = {}
+    artifacts: dict[tuple[str, str], str] = {}
+
+    def add(targets: list[Target], chain: tuple[Path, ...]) -> None:
+        for target in targets[1:]:
+            pending.setdefault(display_path(target.output, config.root), target.text)
+        if len(chain) > MAX_CHILD_PIPELINE_DEPTH:
+            return  # GitLab starts none deeper: explain says so at the trigger job
+        for target in targets:
+            for job, generated in target.generated:
+                module = _module_of(config.root, generated.module, f"job {job!r}")
+                if module in chain:
+                    continue  # a module generating itself: followed once
+                tree = compile_tree(module, config)
+                artifacts.setdefault((generated.job, generated.artifact), tree[0].text)
+                add(tree, (*chain, module))
+
+    top = compile_tree(path.resolve(), config)
+    add(top, (path.resolve(),))
+    return PipelineText(top[0].text, shown, pending, artifacts)
 
 
 def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:

@@ -35,6 +35,7 @@ EXPORTED = [
     "Exists",
     "Forward",
     "GcpSecret",
+    "Generated",
     "GitlabCIDSLError",
     "GitlabSecret",
     "Hooks",

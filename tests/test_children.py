@@ -296,6 +296,35 @@ def test_lint_knows_which_files_are_child_pipelines(project: Path) -> None:
     }
 
 
+def test_lint_refuses_a_trigger_job_deeper_than_gitlab_nests(project: Path) -> None:
+    """A file's depth is the longest chain of trigger jobs to it from a file no other one
+    triggers (a file only a loop reaches is a child all the same); at two levels below the
+    parent, GitLab fails a trigger job."""
+    from gitlabci_dsl.lint import child_depths
+
+    files = {
+        ".gitlab-ci.yml": "t:\n  trigger: {include: a.yml, strategy: depend}\n",
+        "a.yml": "t:\n  trigger: {include: b.yml, strategy: depend}\n",
+        "b.yml": "t:\n  trigger: {include: c.yml, strategy: depend}\n",
+        "c.yml": "leaf:\n  script: [x]\n",
+        "x.yml": "t:\n  trigger: {include: y.yml, strategy: depend}\n",
+        "y.yml": "t:\n  trigger: {include: x.yml, strategy: depend}\n",
+    }
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    assert child_depths(files, project) == {
+        "a.yml": 1,
+        "b.yml": 2,
+        "c.yml": 3,
+        "x.yml": 1,
+        "y.yml": 1,
+    }
+    result = CliRunner().invoke(app, ["lint", *files, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    found = [(f["file"], f["job"], f["rule"], f["line"]) for f in json.loads(result.output)]
+    assert found == [("b.yml", "t", "child-too-deep", 2)]
+
+
 DYNAMIC_PARENT = """
 from gitlabci_dsl import DynamicChild, Pipeline
 
@@ -316,13 +345,21 @@ pipeline = Pipeline(
 """
 
 
+def _explained_child_jobs(repo: Path, monkeypatch: pytest.MonkeyPatch, target: str) -> list[str]:
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["explain", target, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return [job["name"] for child in json.loads(result.output)["children"] for job in child["jobs"]]
+
+
 def test_a_dynamic_child_is_compiled_when_the_pipeline_runs(
-    gitlab_ci_local: Path, tmp_path: Path
+    gitlab_ci_local: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """gitlab-ci-local runs the generator (this package, as installed here, compiling
     ci/apps.py), then the child from its artifact: one job per folder the repository holds at
     run time, with the trigger job's variables and CI_PIPELINE_SOURCE=parent_pipeline. A new
-    folder gives a new job without recompiling the parent."""
+    folder gives a new job without recompiling the parent. explain of the parent's module
+    compiles ci/apps.py as the generator would on this checkout, and predicts the same jobs."""
     import sys
 
     from gitlabci_dsl.project import compile_module, load_config
@@ -365,9 +402,14 @@ def test_a_dynamic_child_is_compiled_when_the_pipeline_runs(
     output = run()
     assert "> ran-api yes parent_pipeline" in output
     assert "> ran-web yes parent_pipeline" in output
+    assert "> ran-db" not in output
+    explained = _explained_child_jobs(repo, monkeypatch, "pipelines/main.py")
+    assert explained == ["test-api", "test-web"]
     (repo / "services" / "db").mkdir()
     (repo / "services" / "db" / "README").write_text("db", encoding="utf-8")
     assert "> ran-db yes parent_pipeline" in run()
+    explained = _explained_child_jobs(repo, monkeypatch, "pipelines/main.py")
+    assert explained == ["test-api", "test-db", "test-web"]
 
 
 def test_dynamic_child_jobs_pin_the_generator_and_wait_for_the_child() -> None:
@@ -420,3 +462,69 @@ def test_dynamic_child_refuses_what_would_not_work(field: str, value: str, says:
     kwargs = {"module": "ci/apps.py", field: value}
     with pytest.raises(ValidationError, match=re.escape(says)):
         DynamicChild(**kwargs)  # type: ignore[arg-type]
+
+
+def test_explain_follows_a_dynamic_child_only_from_the_module_that_declares_it(
+    project: Path,
+) -> None:
+    """The child's module is code; a YAML file naming an artifact is data, and explain of the
+    YAML says where to look instead of running anything it names. explain of the module
+    evaluates the generated child as GitLab would: CI_PIPELINE_SOURCE is parent_pipeline, the
+    trigger job's variables arrive."""
+    (project / "ci").mkdir()
+    (project / "ci" / "apps.py").write_text(
+        "from gitlabci_dsl import Job, Pipeline, Rule\n"
+        "pipeline = Pipeline(jobs=[\n"
+        "    Job('child-only', script=['x'],\n"
+        "        rules=[Rule(if_='$CI_PIPELINE_SOURCE == \"parent_pipeline\"')]),\n"
+        "    Job('from-parent', script=['x'], rules=[Rule(if_='$FROM_PARENT == \"yes\"')]),\n"
+        "    Job('mr-only', script=['x'],\n"
+        "        rules=[Rule(if_='$CI_PIPELINE_SOURCE == \"merge_request_event\"')]),\n"
+        "])\n",
+        encoding="utf-8",
+    )
+    assert _compile(project, DYNAMIC_PARENT)[0] == 0
+    runner = CliRunner()
+    result = runner.invoke(app, ["explain", "pipelines/main.py"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-4:] == [
+        "  child pipeline of apps (artifact:generated/apps.yml): pipeline created",
+        "  stage test:",
+        "    child-only: on_success",
+        "    from-parent: on_success",
+    ]
+    result = runner.invoke(app, ["explain", ".gitlab-ci.yml"])
+    assert result.exit_code == 0, result.output
+    assert "a file job 'generate-apps' writes when the pipeline runs; explain the pipeline " in (
+        result.output
+    )
+    assert "child-only" not in result.output
+
+
+def test_a_dynamic_child_module_must_be_a_file_of_the_project(project: Path) -> None:
+    code, output = _compile(project, DYNAMIC_PARENT)
+    assert code == 1
+    assert (
+        "pipelines/main.py: job 'apps': Generated(module='ci/apps.py'): no such file in the "
+        "project; a generator job compiles this module when the pipeline runs"
+    ) in " ".join(output.replace("error: ", "").split())
+    assert not (project / ".gitlab-ci.yml").exists()
+
+
+def test_a_trigger_job_deeper_than_gitlab_nests_starts_no_child(tmp_path: Path) -> None:
+    """GitLab nests child pipelines two levels below the parent: a grandchild's trigger job
+    fails, and explain says so at that job."""
+    from gitlabci_dsl.evaluate.pipeline import plan, preset
+
+    trigger = "job:\n  trigger:\n    include: {}\n"
+    for name, below in (("child.yml", "grand.yml"), ("grand.yml", "great.yml")):
+        (tmp_path / name).write_text(trigger.format(below), encoding="utf-8")
+    (tmp_path / "great.yml").write_text("leaf:\n  script: [x]\n", encoding="utf-8")
+    top = plan(trigger.format("child.yml"), preset("branch:main"), root=tmp_path)
+    (child,) = top.children
+    (grand,) = child.plan.children
+    assert grand.plan.children == ()
+    assert grand.plan.notes == (
+        "job 'job': starts no child: this pipeline is already 2 levels below the parent, and "
+        "GitLab nests child pipelines 2 levels deep at most, so GitLab fails this job",
+    )

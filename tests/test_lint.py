@@ -21,6 +21,7 @@ from gitlabci_dsl.project import compile_module, discover, load_config
 
 # A fixture that starts with this is linted as a child pipeline (another file triggers it).
 CHILD = "# a child pipeline\n"
+GRANDCHILD = "# a child pipeline's child\n"
 
 # rule -> (YAML that must trigger it, a near miss that must not)
 FIXTURES: dict[str, tuple[str, str]] = {
@@ -81,6 +82,10 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "app:\n  trigger: {include: present.yml}\nafter:\n  script: x\n  needs: [app]\n",
         "app:\n  trigger: {include: present.yml, strategy: depend}\nafter:\n  script: x\n"
         "  needs: [app]\n",
+    ),
+    "child-too-deep": (
+        f"{GRANDCHILD}app:\n  trigger: {{include: present.yml, strategy: depend}}\n",
+        f"{CHILD}app:\n  trigger: {{include: present.yml, strategy: depend}}\n",
     ),
     "child-merge-request-rule": (
         f"{CHILD}unit:\n  script: x\n  rules: [{{if: $CI_PIPELINE_SOURCE == 'merge_request_event'}}]\n",
@@ -196,8 +201,8 @@ def gitlab_ci_local_accepts(gitlab_ci_local: Path, folder: Path, text: str) -> b
 
 
 def rules_of(text: str, root: Path | None = None) -> set[str]:
-    child = text.startswith(CHILD)
-    return {f.rule for f in lint_text(text, "test.yml", root=root, child=child)}
+    depth = 1 if text.startswith(CHILD) else 2 if text.startswith(GRANDCHILD) else 0
+    return {f.rule for f in lint_text(text, "test.yml", root=root, child_depth=depth)}
 
 
 def test_every_rule_has_a_fixture() -> None:

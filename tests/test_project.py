@@ -102,5 +102,6 @@ def test_yaml_files_and_pipeline_text_refuse_what_is_not_there(tmp_path: Path) -
         workflow.pipeline_text(tmp_path / "none.yml", config)
     (tmp_path / ".gitlab-ci.yml").write_text("job:\n  script: [x]\n", encoding="utf-8")
     assert workflow.yaml_files([], tmp_path) == [tmp_path / ".gitlab-ci.yml"]
-    text, shown, _ = workflow.pipeline_text(tmp_path / ".gitlab-ci.yml", config)
-    assert (text, shown) == ("job:\n  script: [x]\n", ".gitlab-ci.yml")
+    found = workflow.pipeline_text(tmp_path / ".gitlab-ci.yml", config)
+    assert (found.text, found.shown) == ("job:\n  script: [x]\n", ".gitlab-ci.yml")
+    assert (found.pending, found.artifacts) == ({}, {})

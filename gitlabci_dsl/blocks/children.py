@@ -22,11 +22,10 @@ from typing import Any, Literal
 import attrs
 
 from ..model.artifacts import Artifacts
-from ..model.base import checked, fail, is_relative_path
-from ..model.include import Include
+from ..model.base import checked, fail
 from ..model.job import Job, Need, Stage
 from ..model.rules import Rule
-from ..model.trigger import Forward, Trigger
+from ..model.trigger import Forward, Generated, Trigger, artifact_file, pipeline_module
 from ..model.values import Reference
 from ._fields import NAME, NULLABLE, RULES, STAGE, JobBlock, build_pipelines, closed
 from ._shell import quote
@@ -36,32 +35,6 @@ __all__ = ["PYTHON_IMAGE", "DynamicChild"]
 
 PYTHON_IMAGE = "python:3.12.8-slim"
 """A pinned Python image for the generator job (``python_image=`` picks another)."""
-
-_MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_/.-]*\.py")
-_ARTIFACT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_/.-]*\.ya?ml")
-
-
-def _module(inst: Any, attr: Any, value: Any) -> None:
-    if not is_relative_path(value, _MODULE):
-        fail(
-            inst,
-            "module",
-            value,
-            "must be a pipeline module of the project, as a relative path such as "
-            "'pipelines/services.py'",
-            "",
-        )
-
-
-def _artifact(inst: Any, attr: Any, value: Any) -> None:
-    if not is_relative_path(value, _ARTIFACT):
-        fail(
-            inst,
-            "artifact",
-            value,
-            "must be a .yml path in the job's folder, such as 'generated/services.yml'",
-            "triggerinclude",
-        )
 
 
 def _package(inst: Any, attr: Any, value: Any) -> None:
@@ -96,13 +69,13 @@ class DynamicChild(JobBlock):
     generator's: GitLab takes none of them on a trigger job.
     """
 
-    module: str = attrs.field(validator=_module)
+    module: str = attrs.field(validator=pipeline_module)
     name: str = attrs.field(default="child", validator=NAME)
     stage: Stage | str | None = attrs.field(default="build", validator=STAGE, metadata=NULLABLE)
     trigger_stage: Stage | str | None = attrs.field(
         default=None, validator=STAGE, metadata=NULLABLE
     )
-    artifact: str | None = attrs.field(default=None, validator=_artifact, metadata=NULLABLE)
+    artifact: str | None = attrs.field(default=None, validator=artifact_file, metadata=NULLABLE)
     package: str = attrs.field(factory=_pinned, validator=_package)
     python_image: str = attrs.field(default=PYTHON_IMAGE, validator=image_reference())
     strategy: Literal["depend", "mirror"] = attrs.field(
@@ -143,7 +116,9 @@ class DynamicChild(JobBlock):
 
     def trigger_job(self) -> Job:
         """The trigger job: starts the child from the generator's artifact."""
-        include = Include(artifact=self.artifact_path, job=self.generator_name)
+        include = Generated(
+            module=self.module, artifact=self.artifact_path, job=self.generator_name
+        )
         return Job(
             self.name,
             stage=self.trigger_stage if self.trigger_stage is not None else self.stage,

@@ -120,17 +120,26 @@ def plan(
     root: Path | None = None,
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
+    artifacts: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
     """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
     with ``every_job``, all jobs whatever their rules (for a graph of the whole file).
     ``pending``: project files about to be written (``{path from the root: text}``), read
-    instead of the disk (a module's child pipelines, for explain).
+    instead of the disk (a module's child pipelines, for explain); ``artifacts``: the
+    child pipelines jobs generate, ``{(job, artifact path): text}``, read for
+    ``include: artifact`` (which is not followed without them).
 
     Raises :class:`~gitlabci_dsl.gitlab.reader.YamlSyntaxError` when ``text`` is not YAML.
     """
     data = pipeline_data(load(text))
     return plan_data(
-        data, variables, changed=changed, root=root, every_job=every_job, pending=pending
+        data,
+        variables,
+        changed=changed,
+        root=root,
+        every_job=every_job,
+        pending=pending,
+        artifacts=artifacts,
     )
 
 
@@ -142,11 +151,18 @@ def plan_data(
     root: Path | None = None,
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
+    artifacts: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
     """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
     as a file someone else wrote may hold."""
     (found,) = plan_each(
-        data, [variables], changed=changed, root=root, every_job=every_job, pending=pending
+        data,
+        [variables],
+        changed=changed,
+        root=root,
+        every_job=every_job,
+        pending=pending,
+        artifacts=artifacts,
     )
     return found
 
@@ -159,12 +175,14 @@ def plan_each(
     root: Path | None = None,
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
+    artifacts: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Plan]:
     """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
     includes, ``extends`` and GitLab's view of the file are read once unless an include has
     ``rules``, which make them depend on the variables."""
     files = ProjectFiles(root) if root is not None else None
-    return _plan_each(data, variable_sets, _Where(root, files, pending, changed, 0, [1], every_job))
+    where = _Where(root, files, pending, changed, 0, [1], every_job, artifacts or {})
+    return _plan_each(data, variable_sets, where)
 
 
 def _plan_each(data: Any, variable_sets: Sequence[Mapping[str, str]], where: _Where) -> list[Plan]:
@@ -200,6 +218,21 @@ class _Where(NamedTuple):
     depth: int
     tree: list[int]  # the pipelines of the whole tree planned so far, shared by all its plans
     every_job: bool
+    artifacts: Mapping[tuple[str, str], str]  # generated child pipelines: {(job, path): text}
+
+
+class _Artifacts:
+    """The :class:`~gitlabci_dsl.gitlab.includes.Source` of ``include: artifact``: the child
+    pipelines generator jobs would write (``DynamicChild``), compiled offline."""
+
+    def __init__(self, texts: Mapping[tuple[str, str], str]) -> None:
+        self.texts = texts
+
+    def text(self, include: Include) -> str | None:
+        if include.kind != "artifact" or include.location is None:
+            return None
+        job = include.entry.get("job")
+        return self.texts.get((job, include.location)) if isinstance(job, str) else None
 
 
 class _Read(NamedTuple):
@@ -245,8 +278,17 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
         keep=keep,
         files=where.files,
         pending=where.pending,
+        source=_Artifacts(where.artifacts) if where.artifacts else None,
     )
     for include in included.unresolved:
+        if include.kind == "artifact":
+            job = include.entry.get("job")
+            notes.append(
+                f"include not resolved offline: {include.entry}: a file job {job!r} writes when "
+                "the pipeline runs; explain the pipeline module that declares it "
+                "(Generated(...), DynamicChild) to follow it"
+            )
+            continue
         notes.append(f"include not resolved offline: {include.entry}")
     for _, location in included.missing:
         notes.append(f"include {location!r} is not a file of the project")
@@ -357,10 +399,15 @@ def _child(
     """The child pipeline the trigger job ``job`` (instance ``name``) starts, or None for a
     job that starts none (no ``trigger: include``) or one GitLab nests too deep to start."""
     trigger = job.get("trigger")
-    if not isinstance(trigger, dict) or where.depth >= MAX_CHILD_PIPELINE_DEPTH:
+    if not isinstance(trigger, dict) or trigger.get("include") is None:
         return None
-    include = trigger.get("include")
-    if include is None:
+    include = trigger["include"]
+    if where.depth >= MAX_CHILD_PIPELINE_DEPTH:
+        notes.append(
+            f"job {name!r}: starts no child: this pipeline is already {where.depth} levels "
+            f"below the parent, and GitLab nests child pipelines {MAX_CHILD_PIPELINE_DEPTH} "
+            "levels deep at most, so GitLab fails this job"
+        )
         return None
     if where.tree[0] >= MAX_PIPELINE_HIERARCHY:
         notes.append(

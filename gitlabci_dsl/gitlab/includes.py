@@ -229,7 +229,10 @@ class _State:
             self.open = True
             self.unresolved.append(include)
             return
-        yield from self._included(name, documents, include, chain, foreign=True)
+        # A job's artifact is a file of this pipeline's own project: its local includes are
+        # this project's files (a child pipeline runs on the parent's commit).
+        foreign = include.kind != "artifact"
+        yield from self._included(name, documents, include, chain, foreign=foreign)
 
     def _included(
         self,

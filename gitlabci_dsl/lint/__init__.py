@@ -25,6 +25,7 @@ __all__ = [
     "WHOLE_PIPELINE_RULES",
     "Finding",
     "Rule",
+    "child_depths",
     "included_by_others",
     "lint_documents",
     "lint_text",
@@ -70,16 +71,35 @@ def triggered_by_others(texts: Mapping[str, str], root: Path | None) -> set[str]
     """The files among ``texts`` (keyed by their path from ``root``) that a trigger job of
     another one starts as a child pipeline (``trigger: include``, local files and what they
     include): there ``CI_PIPELINE_SOURCE`` is ``parent_pipeline``."""
+    return set(child_depths(texts, root))
+
+
+def child_depths(texts: Mapping[str, str], root: Path | None) -> dict[str, int]:
+    """How many levels below its parent each of ``texts`` that runs as a child pipeline
+    (see :func:`triggered_by_others`) runs: the deepest a chain of trigger jobs from a file no
+    other one triggers reaches it, up to one level more than GitLab nests. A file only a loop
+    of triggers reaches runs one level down at least."""
+    from ..gitlab.facts import MAX_CHILD_PIPELINE_DEPTH
     from ..gitlab.includes import resolve
 
-    children: set[str] = set()
+    starts: dict[str, set[str]] = {}
     for name, data in _holding(texts, "trigger"):
         for job in data.values():
             trigger = job.get("trigger") if isinstance(job, dict) else None
             if isinstance(trigger, dict) and "include" in trigger:
                 found = resolve({"include": trigger["include"]}, root)
-                children.update(file for file in found.files if file != name)
-    return children & set(texts)
+                children = {file for file in found.files if file != name and file in texts}
+                starts.setdefault(name, set()).update(children)
+    started = {file for children in starts.values() for file in children}
+    depths = dict.fromkeys(started, 1)
+    level = set(texts) - started
+    for depth in range(1, MAX_CHILD_PIPELINE_DEPTH + 2):
+        level = {child for name in level for child in starts.get(name, ())}
+        for child in level:
+            depths[child] = depth
+        if not level:
+            break
+    return depths
 
 
 def _holding(texts: Mapping[str, str], key: str) -> Iterator[tuple[str, dict[Any, Any]]]:
@@ -108,7 +128,7 @@ def lint_text(
     practice: bool = True,
     ignore: Collection[str] = (),
     pending: Mapping[str, str] | None = None,
-    child: bool = False,
+    child_depth: int = 0,
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
@@ -116,8 +136,8 @@ def lint_text(
     includes are not followed without it); ``schema=False`` skips GitLab's schema;
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out; ``pending``: project files about to be written (``{path: text}``),
-    read as includes instead of what the disk holds; ``child``: the file is (part of) a child
-    pipeline another file triggers (:func:`triggered_by_others`).
+    read as includes instead of what the disk holds; ``child_depth``: the file is (part of) a
+    child pipeline that many levels below the parent (:func:`child_depths`), 0 for none.
     """
     from ..gitlab.reader import YamlSyntaxError, load
 
@@ -132,7 +152,7 @@ def lint_text(
         schema=schema,
         practice=practice,
         pending=pending,
-        child=child,
+        child_depth=child_depth,
     )
     return _filter(_with_columns(findings, text), text, ignore)
 
@@ -162,7 +182,7 @@ def lint_documents(
     schema: bool = True,
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
-    child: bool = False,
+    child_depth: int = 0,
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
@@ -216,7 +236,12 @@ def lint_documents(
             findings += _schema_findings(document, data, file, GLOBAL_KEYS)
     if documents:
         findings += check(
-            file, documents[-1], root, practice=practice, pending=pending, child=child
+            file,
+            documents[-1],
+            root,
+            practice=practice,
+            pending=pending,
+            child_depth=child_depth,
         )
     return findings
 

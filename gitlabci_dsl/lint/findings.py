@@ -179,6 +179,13 @@ _ALL = [
         "downstream pipeline's result.",
     ),
     Rule(
+        "child-too-deep",
+        "error",
+        "GitLab nests child pipelines two levels below the parent at most: a trigger job of a "
+        "child pipeline's child fails instead of starting one.",
+        "Trigger the pipeline from a level higher up, or merge it into this one.",
+    ),
+    Rule(
         "child-merge-request-rule",
         "warning",
         "In a child pipeline `CI_PIPELINE_SOURCE` is `parent_pipeline`, so a rule on "

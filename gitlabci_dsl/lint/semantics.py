@@ -13,7 +13,7 @@ from typing import Any
 
 from ..gitlab import checks
 from ..gitlab.checks import Report
-from ..gitlab.facts import GLOBAL_KEYS
+from ..gitlab.facts import GLOBAL_KEYS, MAX_CHILD_PIPELINE_DEPTH
 from ..gitlab.reader import Document
 from .findings import RULES, Finding
 
@@ -51,15 +51,18 @@ def check(
     *,
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
-    child: bool = False,
+    child_depth: int = 0,
 ) -> list[Finding]:
     """Findings for the pipeline ``document`` of ``file``; local includes are read from
     ``root`` (or ``pending``, files about to be written); ``practice=False`` leaves out the
-    security and practice rules."""
+    security and practice rules; ``child_depth``: how many levels below its parent the file
+    runs as a child pipeline (0: it is no child)."""
     ctx = _Context(file, document)
     if not isinstance(document.data, dict):
         return []
     checks.check(document.data, ctx.add, root, pending=pending)
+    if child_depth >= MAX_CHILD_PIPELINE_DEPTH:
+        _check_too_deep(document.data, ctx.add, child_depth)
     if practice:
         from . import practice as rules
 
@@ -69,7 +72,7 @@ def check(
             # Only a repository says which files exist: a folder of pipeline files from
             # elsewhere (a corpus, a download) holds none of the paths its rules name.
             _check_changes_paths(document.data, ctx.add, root)
-        if child:
+        if child_depth:
             _check_child_rules(document.data, ctx.add)
     return ctx.findings
 
@@ -151,6 +154,23 @@ def _check_changes_paths(data: dict[object, object], add: Report, root: Path) ->
                     *at,
                     number,
                 )
+
+
+def _check_too_deep(data: dict[object, object], add: Report, depth: int) -> None:
+    """``child-too-deep``: a trigger job that would start a child deeper than GitLab nests."""
+    for name, job in data.items():
+        trigger = job.get("trigger") if isinstance(job, dict) else None
+        if isinstance(trigger, dict) and "include" in trigger:
+            add(
+                "child-too-deep",
+                f"starts a child pipeline, but this file runs as a child pipeline {depth} "
+                f"levels below the parent, and GitLab nests them {MAX_CHILD_PIPELINE_DEPTH} "
+                "levels deep at most: GitLab fails this job",
+                str(name),
+                str(name),
+                "trigger",
+                "include",
+            )
 
 
 def _check_child_rules(data: dict[object, object], add: Report) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -28,21 +28,35 @@ if TYPE_CHECKING:
     from .include import Include
     from .pipeline import Pipeline
 
-__all__ = ["Child", "Forward", "Trigger"]
-
-_CHILD_FILE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*\.ya?ml")
+__all__ = ["Child", "Forward", "Generated", "Trigger"]
 
 
-def _child_file(inst: Any, attr: Any, value: Any) -> None:
-    if not is_relative_path(value, _CHILD_FILE):
-        fail(
-            inst,
-            "file",
-            value,
-            "must be a .yml file of the project, as a relative path such as "
-            "'.gitlab/ci/app.yml' (no '..')",
-            "triggerinclude",
-        )
+def _project_path(pattern: str, says: str, anchor: str) -> Callable[[Any, Any, Any], None]:
+    """A validator of a path of the project: relative, no ``..``, matching ``pattern``."""
+    compiled = re.compile(pattern)
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if not is_relative_path(value, compiled):
+            fail(inst, attr.name, value, says, anchor)
+
+    return check
+
+
+_child_file = _project_path(
+    r"[A-Za-z0-9_.][A-Za-z0-9_./-]*\.ya?ml",
+    "must be a .yml file of the project, as a relative path such as '.gitlab/ci/app.yml' (no '..')",
+    "triggerinclude",
+)
+pipeline_module = _project_path(
+    r"[A-Za-z0-9_][A-Za-z0-9_/.-]*\.py",
+    "must be a pipeline module of the project, as a relative path such as 'pipelines/services.py'",
+    "",
+)
+artifact_file = _project_path(
+    r"[A-Za-z0-9_][A-Za-z0-9_/.-]*\.ya?ml",
+    "must be a .yml path in the job's folder, such as 'generated/services.yml'",
+    "triggerinclude",
+)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
@@ -63,6 +77,22 @@ class Child(Node):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
+class Generated(Node):
+    """A child pipeline the job ``job`` compiles from the pipeline module ``module`` when the
+    pipeline runs and keeps as the artifact ``artifact``: ``trigger: include: [{artifact: ...,
+    job: ...}]`` (what :class:`~gitlabci_dsl.DynamicChild` writes). ``explain`` and ``graph``
+    of the parent's module compile ``module`` as the job would on this checkout, and follow
+    the child it gives.
+
+    See https://docs.gitlab.com/ci/pipelines/downstream_pipelines/#dynamic-child-pipelines
+    """
+
+    module: str = attrs.field(validator=pipeline_module)
+    artifact: str = attrs.field(validator=artifact_file)
+    job: str = attrs.field(validator=nonempty_str("triggerinclude"))
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, field_transformer=checked)
 class Forward(Node):
     """``trigger:forward``: which variables the downstream pipeline receives.
 
@@ -78,7 +108,7 @@ class Forward(Node):
     extra: Mapping[str, Any] | None = attrs.field(default=None, validator=EXTRA)
 
 
-@shaped(Shape(("Child",), items=Shape(("Include", "Child"))))
+@shaped(Shape(("Child",), items=Shape(("Include", "Child", "Generated"))))
 def _include(inst: Any, attr: Any, value: Any) -> None:
     if is_node(value, ("Child",)):
         object.__setattr__(inst, "include", (value,))
@@ -91,14 +121,15 @@ def _include(inst: Any, attr: Any, value: Any) -> None:
         if not value or len(value) > 3:
             fail(inst, "include", value, "takes 1 to 3 files", "triggerinclude")
         for item in value:
-            if is_node(item, ("Child",)):
+            if is_node(item, ("Child", "Generated")):
                 continue
             if not is_node(item, ("Include",)):
                 fail(
                     inst,
                     "include",
                     value,
-                    f"items must be Include(...) or Child(...), not {type(item).__name__}",
+                    "items must be Include(...), Child(...) or Generated(...), not "
+                    f"{type(item).__name__}",
                     "triggerinclude",
                 )
             if item.project is not None and not isinstance(item.file, str):
@@ -133,7 +164,7 @@ class Trigger(Node):
 
     project: str | None = attrs.field(default=None, validator=nonempty_str("triggerproject"))
     branch: str | None = attrs.field(default=None, validator=nonempty_str("triggerbranch"))
-    include: str | Child | Sequence[Include | Child] | None = attrs.field(
+    include: str | Child | Sequence[Include | Child | Generated] | None = attrs.field(
         default=None, validator=_include
     )
     strategy: Literal["depend", "mirror"] | None = attrs.field(
