@@ -528,3 +528,36 @@ def test_a_trigger_job_deeper_than_gitlab_nests_starts_no_child(tmp_path: Path) 
         "job 'job': starts no child: this pipeline is already 2 levels below the parent, and "
         "GitLab nests child pipelines 2 levels deep at most, so GitLab fails this job",
     )
+
+
+def test_each_pipeline_of_a_tree_has_gitlabs_include_limit_of_its_own(tmp_path: Path) -> None:
+    """GitLab counts the includes of each pipeline, nested ones with them: 151 refuse the
+    parent (lint's include-limit, explain's no pipeline); a child's are counted apart from the
+    parent's, its own file among them (GitLab reads a child as `include:` of the trigger's
+    files), so a child file including 149 is created and one including 150 is not."""
+    from gitlabci_dsl.evaluate.pipeline import plan, preset
+    from gitlabci_dsl.gitlab.facts import MAX_INCLUDES
+    from gitlabci_dsl.lint import lint_text
+
+    (tmp_path / "part.yml").write_text("part:\n  script: [x]\n", encoding="utf-8")
+
+    def including(count: int, rest: str) -> str:
+        return "include: [" + ", ".join(["part.yml"] * count) + "]\n" + rest
+
+    (tmp_path / "child.yml").write_text(including(MAX_INCLUDES - 1, ""), encoding="utf-8")
+    (tmp_path / "big.yml").write_text(including(MAX_INCLUDES, ""), encoding="utf-8")
+    parent = including(
+        MAX_INCLUDES,
+        "app:\n  trigger: {include: child.yml}\nbig:\n  trigger: {include: big.yml}\n",
+    )
+    top = plan(parent, preset("branch:main"), root=tmp_path)
+    child, big = top.children
+    assert (top.pipeline, child.plan.pipeline, big.plan.pipeline) == (True, True, False)
+    assert [job.name for job in child.plan.jobs] == ["part"]
+    over = including(MAX_INCLUDES + 1, "app:\n  trigger: {include: child.yml}\n")
+    refused = plan(over, preset("branch:main"), root=tmp_path)
+    assert (refused.pipeline, refused.jobs, refused.children) == (False, (), ())
+    assert any("nested includes are allowed" in note for note in refused.notes)
+    found = {f.rule for f in lint_text(over, "x.yml", root=tmp_path)}
+    assert "include-limit" in found
+    assert "include-limit" not in {f.rule for f in lint_text(parent, "x.yml", root=tmp_path)}

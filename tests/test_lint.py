@@ -147,6 +147,10 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "include: missing.yml\njob:\n  script: a\n",
         "include: present.yml\njob:\n  script: a\n",
     ),
+    "include-limit": (
+        "include: [" + ", ".join(["present.yml"] * 151) + "]\njob:\n  script: a\n",
+        "include: [" + ", ".join(["present.yml"] * 150) + "]\njob:\n  script: a\n",
+    ),
     "include-unresolved": (
         "include:\n  - template: Jobs/Build.gitlab-ci.yml\njob:\n  script: a\n",
         "job:\n  script: a\n",

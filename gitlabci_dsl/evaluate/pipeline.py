@@ -30,6 +30,7 @@ from ..gitlab.facts import (
     DEFAULT_STAGE,
     GLOBAL_KEYS,
     MAX_CHILD_PIPELINE_DEPTH,
+    MAX_INCLUDES,
     MAX_PIPELINE_HIERARCHY,
 )
 from ..gitlab.glob import changes_match, exists_match, expand_variables, only_changes_match
@@ -241,6 +242,7 @@ class _Read(NamedTuple):
     config: dict[Any, Any]
     files: tuple[str, ...]  # the project files read through ``include``
     open: bool  # an include could not be read offline
+    too_many: bool  # more files included than GitLab allows: no pipeline
     stages: list[str]
     jobs: dict[str, dict[Any, Any]]  # the jobs (not templates), ``extends`` resolved
     incomplete: frozenset[str]  # jobs whose ``extends`` could not all be read
@@ -280,6 +282,11 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
         pending=where.pending,
         source=_Artifacts(where.artifacts) if where.artifacts else None,
     )
+    if included.too_many:
+        notes.append(
+            f"more than {MAX_INCLUDES} files included, nested includes counted: GitLab creates "
+            f"no pipeline (Maximum of {MAX_INCLUDES} nested includes are allowed)"
+        )
     for include in included.unresolved:
         if include.kind == "artifact":
             job = include.entry.get("job")
@@ -307,6 +314,7 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
         config,
         tuple(included.files),
         included.open,
+        included.too_many,
         list(stages_of(config)),
         resolved,
         frozenset(extended.incomplete),
@@ -317,6 +325,8 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
 def _plan(read: _Read, variables: Mapping[str, str], where: _Where, notes: list[str]) -> Plan:
     changed, files, every_job = where.changed, where.files, where.every_job
     config, resolved = read.config, read.jobs
+    if read.too_many:  # an error of the configuration: before any rule is evaluated
+        return Plan(False, (), (), tuple(notes), read.files)
     globals_ = _variables(config.get("variables"))
     context = {**globals_, **variables}
     workflow = config.get("workflow")

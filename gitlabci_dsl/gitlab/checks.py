@@ -28,6 +28,7 @@ from .facts import (
     GLOBAL_KEYS,
     MATRIX_LIMIT,
     MAX_EXTENDS_DEPTH,
+    MAX_INCLUDES,
     MAX_NEEDS,
 )
 from .includes import entries, resolve
@@ -66,7 +67,15 @@ def check(
             "include",
             position,
         )
-    if included.open:
+    if included.too_many:
+        report(
+            "include-limit",
+            f"includes more than {MAX_INCLUDES} files, nested includes counted: GitLab refuses "
+            f"the pipeline (Maximum of {MAX_INCLUDES} nested includes are allowed)",
+            None,
+            "include",
+        )
+    elif included.open:
         report(
             "include-unresolved",
             "some includes cannot be read offline; names they define are not checked",

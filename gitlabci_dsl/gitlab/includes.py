@@ -47,6 +47,7 @@ class Resolution(NamedTuple):
     missing: tuple[tuple[int, str], ...]  # (position, location) of local files not there
     unresolved: tuple[Include, ...]  # includes that need a source other than the project
     files: tuple[str, ...]  # the project files that were read, in order
+    too_many: bool = False  # more than MAX_INCLUDES files: GitLab refuses the pipeline
 
 
 def entries(value: Any) -> list[Include]:
@@ -142,6 +143,7 @@ def resolve(
         tuple(state.missing),
         tuple(state.unresolved),
         tuple(state.files),
+        state.too_many,
     )
 
 
@@ -163,6 +165,7 @@ class _State:
         self.missing: list[tuple[int, str]] = []
         self.unresolved: list[Include] = []
         self.files: list[str] = []
+        self.too_many = False
 
     def merge(
         self, data: Mapping[Any, Any], chain: tuple[str, ...], *, foreign: bool = False
@@ -205,7 +208,7 @@ class _State:
             if path in chain:
                 continue  # included by itself, directly or not: already being merged
             if len(self.files) >= MAX_INCLUDES:
-                self.open = True
+                self.open = self.too_many = True
                 return
             text = self.pending.get(path)
             documents = self._documents(read_text(self.root, path) if text is None else text)
@@ -222,7 +225,7 @@ class _State:
         if name in chain:
             return
         if len(self.files) >= MAX_INCLUDES:
-            self.open = True
+            self.open = self.too_many = True
             return
         documents = self._documents(self.source.text(include))
         if documents is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from ..gitlab.facts import DEPRECATED_GLOBALS, MATRIX_LIMIT
+from ..gitlab.facts import DEPRECATED_GLOBALS, MATRIX_LIMIT, MAX_INCLUDES
 
 __all__ = ["RULES", "Finding", "Rule", "Severity"]
 
@@ -212,6 +212,14 @@ _ALL = [
         "error",
         "GitLab refuses a pipeline that includes a local file that does not exist.",
         "Fix the path (it is relative to the repository root).",
+    ),
+    Rule(
+        "include-limit",
+        "error",
+        f"GitLab refuses a pipeline that includes more than {MAX_INCLUDES} files, the includes of "
+        "included files counted (the instance's default limit).",
+        "Merge small included files into fewer ones, or move part of the pipeline into a child "
+        "pipeline, which has a limit of its own.",
     ),
     Rule(
         "include-unresolved",
