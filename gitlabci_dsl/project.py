@@ -83,8 +83,8 @@ class Target(NamedTuple):
     text: str
     included: bool = False  # Pipeline(included=True): a part of a pipeline, not a whole one
     parent: Path | None = None  # a child pipeline's: the output whose trigger includes it
-    # Its children compiled when the pipeline runs: (trigger job, Generated(...)) pairs.
-    generated: tuple[tuple[str, Any], ...] = ()
+    # Its children compiled when the pipeline runs: (Generated(...), its module's path) pairs.
+    generated: tuple[tuple[Any, Path], ...] = ()
 
 
 class Stale(NamedTuple):
@@ -377,8 +377,7 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
             for child in listed if isinstance(listed, tuple) else ():
                 if is_node(child, ("Generated",)):
                     where = f"{rel}: job {job.name!r}: Generated(module={child.module!r})"
-                    _module_of(config.root, child.module, where)
-                    generated.append((job.name, child))
+                    generated.append((child, _module_of(config.root, child.module, where)))
                     continue
                 if not is_node(child, ("Child",)):
                     continue
@@ -557,8 +556,7 @@ def pipeline_text(path: Path, config: Config) -> PipelineText:
         if len(chain) > MAX_CHILD_PIPELINE_DEPTH:
             return  # GitLab starts none deeper: explain says so at the trigger job
         for target in targets:
-            for job, generated in target.generated:
-                module = _module_of(config.root, generated.module, f"job {job!r}")
+            for generated, module in target.generated:
                 if module in chain:
                     continue  # a module generating itself: followed once
                 tree = compile_tree(module, config)

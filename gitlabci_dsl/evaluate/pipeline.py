@@ -30,11 +30,10 @@ from ..gitlab.facts import (
     DEFAULT_STAGE,
     GLOBAL_KEYS,
     MAX_CHILD_PIPELINE_DEPTH,
-    MAX_INCLUDES,
     MAX_PIPELINE_HIERARCHY,
 )
 from ..gitlab.glob import changes_match, exists_match, expand_variables, only_changes_match
-from ..gitlab.includes import Include, entries, resolve
+from ..gitlab.includes import TOO_MANY, Include, entries, resolve
 from ..gitlab.needs import needed_names, needs_of
 from ..gitlab.parallel import expand_need, instances
 from ..gitlab.paths import ProjectFiles
@@ -283,10 +282,7 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
         source=_Artifacts(where.artifacts) if where.artifacts else None,
     )
     if included.too_many:
-        notes.append(
-            f"more than {MAX_INCLUDES} files included, nested includes counted: GitLab creates "
-            f"no pipeline (Maximum of {MAX_INCLUDES} nested includes are allowed)"
-        )
+        notes.append(TOO_MANY)
     for include in included.unresolved:
         if include.kind == "artifact":
             job = include.entry.get("job")

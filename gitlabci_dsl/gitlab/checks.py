@@ -28,10 +28,9 @@ from .facts import (
     GLOBAL_KEYS,
     MATRIX_LIMIT,
     MAX_EXTENDS_DEPTH,
-    MAX_INCLUDES,
     MAX_NEEDS,
 )
-from .includes import entries, resolve
+from .includes import TOO_MANY, entries, resolve
 from .needs import cycles, needs_of
 from .parallel import matrix_size
 from .reader import Tagged
@@ -70,8 +69,7 @@ def check(
     if included.too_many:
         report(
             "include-limit",
-            f"includes more than {MAX_INCLUDES} files, nested includes counted: GitLab refuses "
-            f"the pipeline (Maximum of {MAX_INCLUDES} nested includes are allowed)",
+            TOO_MANY,
             None,
             "include",
         )

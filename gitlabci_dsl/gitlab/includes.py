@@ -24,7 +24,15 @@ from .facts import MAX_INCLUDES, REMOTE_SCHEMES
 from .merge import deep_merge
 from .paths import ProjectFiles
 
-__all__ = ["Include", "Resolution", "Source", "entries", "resolve", "wildcard_match"]
+__all__ = [
+    "TOO_MANY",
+    "Include",
+    "Resolution",
+    "Source",
+    "entries",
+    "resolve",
+    "wildcard_match",
+]
 
 KINDS = ("local", "remote", "template", "project", "component", "artifact")
 _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
@@ -39,6 +47,13 @@ class Include(NamedTuple):
     entry: Any  # as written
 
 
+TOO_MANY = (
+    f"more than {MAX_INCLUDES} files included, nested includes counted: GitLab refuses the "
+    f"pipeline (Maximum of {MAX_INCLUDES} nested includes are allowed)"
+)
+"""What a :attr:`Resolution.too_many` configuration is, for every command that reports it."""
+
+
 class Resolution(NamedTuple):
     """A configuration with its includes merged in."""
 
@@ -47,7 +62,7 @@ class Resolution(NamedTuple):
     missing: tuple[tuple[int, str], ...]  # (position, location) of local files not there
     unresolved: tuple[Include, ...]  # includes that need a source other than the project
     files: tuple[str, ...]  # the project files that were read, in order
-    too_many: bool = False  # more than MAX_INCLUDES files: GitLab refuses the pipeline
+    too_many: bool = False  # more than MAX_INCLUDES files: GitLab refuses the pipeline (TOO_MANY)
 
 
 def entries(value: Any) -> list[Include]:
