@@ -181,6 +181,17 @@ def compile_(  # noqa: PLR0917 - typer reads each parameter as an option
         raise typer.Exit(1)
 
 
+_TEMPLATES_HELP = (
+    "A folder of GitLab's CI templates, read for include: template (a copy of GitLab's "
+    "lib/gitlab/ci/templates, or a flat folder of files named ..lib__gitlab__ci__templates__"
+    "Jobs__SAST.gitlab-ci.yml). Default: [tool.gitlabci-dsl] templates."
+)
+Templates = Annotated[
+    Path | None,
+    typer.Option("--templates", help=_TEMPLATES_HELP, show_default=False, metavar="DIR"),
+]
+
+
 def lint(
     paths: Annotated[
         list[Path] | None,
@@ -199,6 +210,7 @@ def lint(
         ),
     ] = "human",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    templates: Templates = None,
 ) -> None:
     """Lint GitLab CI YAML, generated or hand-written: GitLab's schema, the checks GitLab runs
     when it creates a pipeline (stages, needs, extends, !reference, includes...), duplicate
@@ -232,6 +244,7 @@ def lint(
                 f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
                 f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
             )
+        source = project.include_source(config, templates)
         files = project.yaml_files(paths or (), config.root)
         if not files:
             _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
@@ -248,7 +261,12 @@ def lint(
             if shown in parts:
                 skip = (*skip, *WHOLE_PIPELINE_RULES)
             findings += lint_text(
-                text, shown, root=config.root, ignore=skip, child_depth=children.get(shown, 0)
+                text,
+                shown,
+                root=config.root,
+                ignore=skip,
+                child_depth=children.get(shown, 0),
+                source=source,
             )
     detail(
         "checked "
@@ -261,7 +279,7 @@ def lint(
         raise typer.Exit(1)
 
 
-def explain(
+def explain(  # noqa: PLR0917 - typer reads each parameter as an option
     target: Annotated[
         Path | None,
         typer.Argument(
@@ -292,6 +310,7 @@ def explain(
         ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    templates: Templates = None,
 ) -> None:
     """Show which jobs GitLab would create, statically: workflow:rules, each job's rules (if,
     changes, exists, when, allow_failure) or only/except, for the variables of --on and --var,
@@ -304,7 +323,7 @@ def explain(
 
     if output_format not in ("text", "json"):
         _fail(f"--format {output_format!r}: use text or json", code=2)
-    result = _plan(target, on, var, changed)
+    result = _plan(target, on, var, changed, templates=templates)
     typer.echo(as_json(result) if output_format == "json" else safe(as_text(result, on)))
 
 
@@ -334,6 +353,7 @@ def graph(
         ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="mermaid or dot.")] = "mermaid",
+    templates: Templates = None,
 ) -> None:
     """Draw the stages and needs of a pipeline as a Mermaid flowchart or Graphviz DOT: all
     jobs, or with --on/--var only those GitLab would create. A YAML file is only read; a
@@ -344,7 +364,7 @@ def graph(
     if output_format not in ("mermaid", "dot"):
         _fail(f"--format {output_format!r}: use mermaid or dot", code=2)
     every = on is None and not var
-    result = _plan(target, on or "branch:main", var, None, every_job=every)
+    result = _plan(target, on or "branch:main", var, None, every_job=every, templates=templates)
     typer.echo(safe(mermaid(result) if output_format == "mermaid" else dot(result)), nl=False)
 
 
@@ -459,6 +479,7 @@ def _plan(
     changed: list[str] | None,
     *,
     every_job: bool = False,
+    templates: Path | None = None,
 ) -> "Plan":
     """The plan of ``target`` for explain and graph; usage errors exit 2."""
     from . import project
@@ -481,6 +502,7 @@ def _plan(
         path = target or config.root / ".gitlab-ci.yml"
         # A module's child pipelines as it would write them, not as the disk may still hold them.
         text, shown, pending, artifacts = project.pipeline_text(path, config)
+        source = project.include_source(config, templates, pending)
         try:
             return plan(
                 text,
@@ -490,6 +512,7 @@ def _plan(
                 every_job=every_job,
                 pending=pending,
                 artifacts=artifacts,
+                source=source,
             )
         except YamlSyntaxError as exc:
             _fail(exc.located(shown))

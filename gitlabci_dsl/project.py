@@ -21,7 +21,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .errors import CompileError, GitlabCIDSLError, LoadError, UsageError
 
 if TYPE_CHECKING:
+    from .gitlab.includes import Source
     from .model.pipeline import Pipeline
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "display_path",
     "files",
     "find_root",
+    "include_source",
     "load_config",
     "load_pipeline",
     "pipeline_text",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 MAIN_OUTPUT = ".gitlab-ci.yml"
+VENDOR = ".gitlab/vendor"
 OTHER_OUTPUTS = ".gitlab/ci"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -66,13 +69,18 @@ class Config(NamedTuple):
     ``pipelines``: folder of pipeline modules (default ``pipelines``);
     ``outputs``: ``{module stem: output path}`` overrides;
     ``lint_ignore``: rule ids ``gitlabci-dsl lint`` leaves out (``[tool.gitlabci-dsl.lint]``
-    ``ignore = [...]``).
+    ``ignore = [...]``);
+    ``vendor``: the folder ``gitlabci-dsl vendor`` fills with the includes that are not files
+    of the project (default ``.gitlab/vendor``);
+    ``templates``: a folder of GitLab's CI templates in the project, for ``include: template``.
     """
 
     root: Path
     pipelines: str = "pipelines"
     outputs: dict[str, str] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
     lint_ignore: tuple[str, ...] = ()
+    vendor: str = VENDOR
+    templates: str | None = None
 
 
 class Target(NamedTuple):
@@ -156,12 +164,19 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(f"pyproject.toml: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("gitlabci-dsl", {})
-    unknown = sorted(set(table) - {"pipelines", "outputs", "lint"})
+    unknown = sorted(set(table) - {"pipelines", "outputs", "lint", "vendor", "templates"})
     if unknown:
         raise LoadError(
             f"pyproject.toml: [tool.gitlabci-dsl] has unknown key(s) {', '.join(unknown)}; "
-            "known keys are pipelines, outputs and lint"
+            "known keys are pipelines, outputs, lint, vendor and templates"
         )
+    folders = {key: table.get(key) for key in ("vendor", "templates")}
+    for key, folder in folders.items():
+        if folder is not None and (not isinstance(folder, str) or _folder(root, folder) is None):
+            raise LoadError(
+                f"pyproject.toml: [tool.gitlabci-dsl] {key} = {folder!r}: must be a folder "
+                "inside the project, such as '.gitlab/vendor'"
+            )
     lint = table.get("lint", {})
     ignore = lint.get("ignore", []) if isinstance(lint, dict) else None
     if (
@@ -186,7 +201,43 @@ def load_config(root: Path) -> Config:
         pipelines=pipelines,
         outputs={str(k): str(v) for k, v in outputs.items()},
         lint_ignore=tuple(ignore),
+        vendor=folders["vendor"] or VENDOR,
+        templates=folders["templates"],
     )
+
+
+def _folder(root: Path, folder: str) -> Path | None:
+    """The folder ``folder`` names inside the project (it need not exist), or None when it
+    leaves the project: a pyproject.toml may not be the user's own work."""
+    from .gitlab.paths import resolve_in
+
+    if not folder or Path(folder).is_absolute():
+        return None
+    return resolve_in(root, folder)
+
+
+def include_source(
+    config: Config,
+    templates: Path | None = None,
+    pending: Mapping[str, str] | None = None,
+) -> Source:
+    """Where lint, explain, graph, import and compile read the includes that are not files of
+    the project: this project's own components (``pending``: as compile is about to write
+    them), the vendored folder, then the templates folder (``templates``, a folder the user
+    named on the command line, over ``[tool.gitlabci-dsl] templates``)."""
+    from .sources import OwnComponents, Sources, Templates, Vendored
+
+    sources: list[Source] = [OwnComponents(config.root, pending)]
+    vendor = _folder(config.root, config.vendor)
+    if vendor is not None and vendor.is_dir():
+        sources.append(Vendored(vendor))
+    if templates is None and config.templates is not None:
+        templates = _folder(config.root, config.templates)
+    if templates is not None:
+        if not templates.is_dir():
+            raise UsageError(f"--templates {templates}: no such folder")
+        sources.append(Templates(templates))
+    return Sources(*sources)
 
 
 def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:

@@ -18,10 +18,18 @@ from gitlabci_dsl.cli import app
 from gitlabci_dsl.gitlab.reader import Tagged, load
 from gitlabci_dsl.lint import RULES, _as_json, lint_text
 from gitlabci_dsl.project import compile_module, discover, load_config
+from gitlabci_dsl.sources import OwnComponents
 
 # A fixture that starts with this is linted as a child pipeline (another file triggers it).
 CHILD = "# a child pipeline\n"
 GRANDCHILD = "# a child pipeline's child\n"
+
+# A component of the project the fixtures are linted in (templates/build.yml, COMPONENT).
+OWN = "$CI_SERVER_FQDN/$CI_PROJECT_PATH"
+COMPONENT = (
+    "spec:\n  inputs:\n    stage:\n      default: test\n    env:\n      options: [dev, prod]\n"
+    "---\nbuild-$[[ inputs.env ]]:\n  stage: $[[ inputs.stage ]]\n  script: echo $[[ inputs.env ]]\n"
+)
 
 # rule -> (YAML that must trigger it, a near miss that must not)
 FIXTURES: dict[str, tuple[str, str]] = {
@@ -155,6 +163,22 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "include:\n  - template: Jobs/Build.gitlab-ci.yml\njob:\n  script: a\n",
         "job:\n  script: a\n",
     ),
+    "include-unpinned": (
+        f"include:\n  - component: {OWN}/build@~latest\n    inputs: {{env: dev}}\n",
+        f"include:\n  - component: {OWN}/build@$CI_COMMIT_SHA\n    inputs: {{env: dev}}\n",
+    ),
+    "input-undeclared": (
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{env: dev, stge: test}}\n",
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{env: dev, stage: test}}\n",
+    ),
+    "input-missing": (
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{stage: test}}\n",
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{stage: test, env: prod}}\n",
+    ),
+    "input-invalid": (
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{env: staging}}\n",
+        f"include:\n  - component: {OWN}/build@1.0.0\n    inputs: {{env: prod}}\n",
+    ),
     "secret-on-command-line": (
         "job:\n  script: docker login -u $U -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n",
         'job:\n  script: echo "$CI_REGISTRY_PASSWORD" | docker login -u $U --password-stdin $R\n',
@@ -206,7 +230,9 @@ def gitlab_ci_local_accepts(gitlab_ci_local: Path, folder: Path, text: str) -> b
 
 def rules_of(text: str, root: Path | None = None) -> set[str]:
     depth = 1 if text.startswith(CHILD) else 2 if text.startswith(GRANDCHILD) else 0
-    return {f.rule for f in lint_text(text, "test.yml", root=root, child_depth=depth)}
+    source = OwnComponents(root) if root is not None else None
+    found = lint_text(text, "test.yml", root=root, child_depth=depth, source=source)
+    return {f.rule for f in found}
 
 
 def test_every_rule_has_a_fixture() -> None:
@@ -222,6 +248,8 @@ def test_rule_triggers_on_its_fixture_and_not_on_the_near_miss(rule: str, tmp_pa
     import subprocess
 
     (tmp_path / "present.yml").write_text("other:\n  script: a\n", encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "build.yml").write_text(COMPONENT, encoding="utf-8")
     subprocess.run([shutil.which("git") or "git", "init", "-q"], cwd=tmp_path, check=True)
     bad, near_miss = FIXTURES[rule]
     assert rule in rules_of(bad, tmp_path)

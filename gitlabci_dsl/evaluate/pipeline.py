@@ -33,7 +33,7 @@ from ..gitlab.facts import (
     MAX_PIPELINE_HIERARCHY,
 )
 from ..gitlab.glob import changes_match, exists_match, expand_variables, only_changes_match
-from ..gitlab.includes import TOO_MANY, Include, entries, resolve
+from ..gitlab.includes import TOO_MANY, Include, Source, Sources, entries, resolve
 from ..gitlab.needs import needed_names, needs_of
 from ..gitlab.parallel import expand_need, instances
 from ..gitlab.paths import ProjectFiles
@@ -121,13 +121,15 @@ def plan(
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
     artifacts: Mapping[tuple[str, str], str] | None = None,
+    source: Source | None = None,
 ) -> Plan:
     """The jobs of the pipeline in ``text`` for ``variables`` (predefined and ``--var``);
     with ``every_job``, all jobs whatever their rules (for a graph of the whole file).
     ``pending``: project files about to be written (``{path from the root: text}``), read
     instead of the disk (a module's child pipelines, for explain); ``artifacts``: the
     child pipelines jobs generate, ``{(job, artifact path): text}``, read for
-    ``include: artifact`` (which is not followed without them).
+    ``include: artifact`` (which is not followed without them); ``source``: where the other
+    includes that are not project files are read (not followed without one).
 
     Raises :class:`~gitlabci_dsl.gitlab.reader.YamlSyntaxError` when ``text`` is not YAML.
     """
@@ -140,6 +142,7 @@ def plan(
         every_job=every_job,
         pending=pending,
         artifacts=artifacts,
+        source=source,
     )
 
 
@@ -152,6 +155,7 @@ def plan_data(
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
     artifacts: Mapping[tuple[str, str], str] | None = None,
+    source: Source | None = None,
 ) -> Plan:
     """:func:`plan` of a pipeline already read (its mapping, inputs set): any shape of data,
     as a file someone else wrote may hold."""
@@ -163,6 +167,7 @@ def plan_data(
         every_job=every_job,
         pending=pending,
         artifacts=artifacts,
+        source=source,
     )
     return found
 
@@ -176,12 +181,13 @@ def plan_each(
     every_job: bool = False,
     pending: Mapping[str, str] | None = None,
     artifacts: Mapping[tuple[str, str], str] | None = None,
+    source: Source | None = None,
 ) -> list[Plan]:
     """:func:`plan_data` for each of ``variable_sets`` (lint's kinds of pipeline): the
     includes, ``extends`` and GitLab's view of the file are read once unless an include has
     ``rules``, which make them depend on the variables."""
     files = ProjectFiles(root) if root is not None else None
-    where = _Where(root, files, pending, changed, 0, [1], every_job, artifacts or {})
+    where = _Where(root, files, pending, changed, 0, [1], every_job, artifacts or {}, source)
     return _plan_each(data, variable_sets, where)
 
 
@@ -219,6 +225,7 @@ class _Where(NamedTuple):
     tree: list[int]  # the pipelines of the whole tree planned so far, shared by all its plans
     every_job: bool
     artifacts: Mapping[tuple[str, str], str]  # generated child pipelines: {(job, path): text}
+    source: Source | None = None  # the other includes that are not project files
 
 
 class _Artifacts:
@@ -233,6 +240,15 @@ class _Artifacts:
             return None
         job = include.entry.get("job")
         return self.texts.get((job, include.location)) if isinstance(job, str) else None
+
+
+def _source(where: _Where) -> Source | None:
+    """The includes that are not project files: generated artifacts, then the others."""
+    if not where.artifacts:
+        return where.source
+    if where.source is None:
+        return _Artifacts(where.artifacts)
+    return Sources(_Artifacts(where.artifacts), where.source)
 
 
 class _Read(NamedTuple):
@@ -279,7 +295,7 @@ def _read(data: Any, where: _Where, keep: Callable[[Include], bool]) -> _Read:
         keep=keep,
         files=where.files,
         pending=where.pending,
-        source=_Artifacts(where.artifacts) if where.artifacts else None,
+        source=_source(where),
     )
     if included.too_many:
         notes.append(TOO_MANY)

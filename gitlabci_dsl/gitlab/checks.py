@@ -30,7 +30,7 @@ from .facts import (
     MAX_EXTENDS_DEPTH,
     MAX_NEEDS,
 )
-from .includes import TOO_MANY, entries, resolve
+from .includes import TOO_MANY, Source, entries, resolve
 from .needs import cycles, needs_of
 from .parallel import matrix_size
 from .reader import Tagged
@@ -51,13 +51,26 @@ def check(
     root: Path | None = None,
     *,
     pending: Mapping[str, str] | None = None,
+    source: Source | None = None,
 ) -> None:
     """Report every problem GitLab would refuse in the pipeline ``data`` (the mapping a file's
     last document holds); ``include: local`` files are read from ``root`` (not followed
-    without it), or from ``pending`` for files about to be written."""
+    without it), or from ``pending`` for files about to be written; the other includes from
+    ``source`` (not followed without one)."""
     if not isinstance(data, dict):
         return
-    included = resolve(data, root, pending=pending)
+    included = resolve(data, root, pending=pending, source=source)
+    for include, problem in included.inputs:
+        at = (include.position,) if isinstance(data.get("include"), list) else ()
+        report(
+            problem.rule,
+            f"{include.kind} {include.location!r} {problem.message}",
+            None,
+            "include",
+            *at,
+            "inputs",
+            problem.input,
+        )
     for position, location in included.missing:
         report(
             "include-local-missing",

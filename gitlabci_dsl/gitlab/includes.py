@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from .facts import MAX_INCLUDES, REMOTE_SCHEMES
+from .inputs import Problem
 from .merge import deep_merge
 from .paths import ProjectFiles
 
@@ -29,7 +30,9 @@ __all__ = [
     "Include",
     "Resolution",
     "Source",
+    "Sources",
     "entries",
+    "pin",
     "resolve",
     "wildcard_match",
 ]
@@ -63,6 +66,8 @@ class Resolution(NamedTuple):
     unresolved: tuple[Include, ...]  # includes that need a source other than the project
     files: tuple[str, ...]  # the project files that were read, in order
     too_many: bool = False  # more than MAX_INCLUDES files: GitLab refuses the pipeline (TOO_MANY)
+    # Why GitLab refuses the inputs an entry of the file's own include: gives (gitlab.inputs).
+    inputs: tuple[tuple[Include, Problem], ...] = ()
 
 
 def entries(value: Any) -> list[Include]:
@@ -84,6 +89,62 @@ def _normalise(index: int, item: Any) -> Include:
                 shown = location if isinstance(location, str) else None
                 return Include(index, kind if shown is not None else "invalid", shown, item)
     return Include(index, "invalid", None, item)
+
+
+# Versions, matched with RE2 (the text is untrusted): compiled on first use.
+_COMMIT = r"[0-9a-f]{40}|[0-9a-f]{64}"
+_RELEASE = r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?"
+_TAG_LIKE = r"v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.-]+)?"
+_PARTIAL = r"\d+(?:\.\d+)?"
+
+
+def pin(include: Include) -> str | None:
+    """Why a ``component`` or ``project`` include can change under the pipeline (it follows a
+    branch, the latest release, or a partial version), or None when it names a commit SHA,
+    a release tag, this pipeline's own commit, or a variable that cannot be judged offline.
+
+    GitLab reads a project include at ``ref`` (the default branch without one) and a
+    component at the version after ``@``: ``~latest`` and a partial version (``1``, ``1.2``)
+    take the newest matching release when the pipeline is created."""
+    if include.kind == "component" and include.location is not None:
+        _, at, version = include.location.rpartition("@")
+        if not at:
+            return "names no version; add @ and a release version or a commit SHA"
+        return _moves(version, component=True)
+    if include.kind == "project" and isinstance(include.entry, dict):
+        ref = include.entry.get("ref")
+        if ref is None:
+            return (
+                "has no ref: it follows the project's default branch; pin a release tag or a "
+                "commit SHA (ref: v1.2.3)"
+            )
+        return _moves(str(ref), component=False)
+    return None
+
+
+def _moves(version: str, *, component: bool) -> str | None:
+    from .regex import linear
+
+    version = version.strip()
+    if "$" in version or linear(_COMMIT).fullmatch(version) or linear(_RELEASE).fullmatch(version):
+        return None
+    fix = "pin a release version such as 1.2.3 or a commit SHA"
+    if not component:
+        return (
+            None
+            if linear(_TAG_LIKE).fullmatch(version)
+            else (
+                f"reads ref {version!r}, which may be a branch that moves; pin a release tag or a "
+                "commit SHA"
+            )
+        )
+    if version == "~latest":
+        return f"follows the newest release (~latest), which changes without a commit; {fix}"
+    if linear(_PARTIAL).fullmatch(version):
+        return f"follows the newest {version}.x release, which changes without a commit; {fix}"
+    if linear(_TAG_LIKE).fullmatch(version):
+        return None
+    return f"reads version {version!r}, which may be a branch that moves; {fix}"
 
 
 def wildcard_match(pattern: str, path: str) -> bool:
@@ -130,6 +191,20 @@ class Source(Protocol):
     def text(self, include: Include) -> str | None: ...
 
 
+class Sources:
+    """The first of ``sources`` that holds an include."""
+
+    def __init__(self, *sources: Source) -> None:
+        self.sources = sources
+
+    def text(self, include: Include) -> str | None:
+        for source in self.sources:
+            text = source.text(include)
+            if text is not None:
+                return text
+        return None
+
+
 def resolve(
     data: Mapping[Any, Any],
     root: Path | None,
@@ -159,6 +234,7 @@ def resolve(
         tuple(state.unresolved),
         tuple(state.files),
         state.too_many,
+        tuple(state.inputs),
     )
 
 
@@ -181,6 +257,7 @@ class _State:
         self.unresolved: list[Include] = []
         self.files: list[str] = []
         self.too_many = False
+        self.inputs: list[tuple[Include, Problem]] = []
 
     def merge(
         self, data: Mapping[Any, Any], chain: tuple[str, ...], *, foreign: bool = False
@@ -204,6 +281,12 @@ class _State:
 
     def _bodies(self, include: Include, chain: tuple[str, ...]) -> Iterator[dict[Any, Any]]:
         if include.kind not in ("local", "invalid") and self.source is not None:
+            listed = include.entry.get("file") if include.kind == "project" else None
+            if isinstance(listed, list):  # one project include of several files
+                for file in listed:
+                    one = include._replace(entry={**include.entry, "file": file})
+                    yield from self._from_source(one, chain)
+                return
             yield from self._from_source(include, chain)
             return
         if include.kind != "local" or include.location is None or self.root is None:
@@ -237,6 +320,8 @@ class _State:
         includes followed (``chain`` names it ``kind:location``, against loops)."""
         assert self.source is not None
         name = f"{include.kind}:{include.location}"
+        if include.kind == "project":
+            name += f":{include.entry.get('file')}"
         if name in chain:
             return
         if len(self.files) >= MAX_INCLUDES:
@@ -263,8 +348,14 @@ class _State:
     ) -> Iterator[dict[Any, Any]]:
         """The file ``name`` an include read: its body, inputs set, merged over its own
         includes."""
+        from .inputs import declared, problems
+
         self.files.append(name)
         body = documents[-1]
+        if not chain:  # a nested file's inputs are reported where that file is linted
+            given = include.entry.get("inputs") if isinstance(include.entry, dict) else None
+            spec = declared(documents[0]) if len(documents) > 1 else None
+            self.inputs.extend((include, problem) for problem in problems(spec, given))
         if len(documents) > 1:
             body = _with_inputs(documents[0], body, include.entry)
         if isinstance(body, dict):

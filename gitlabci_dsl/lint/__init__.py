@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .findings import RULES, Finding, Rule
 
 if TYPE_CHECKING:
+    from ..gitlab.includes import Source
     from ..gitlab.reader import Document
 
 __all__ = [
@@ -129,6 +130,7 @@ def lint_text(
     ignore: Collection[str] = (),
     pending: Mapping[str, str] | None = None,
     child_depth: int = 0,
+    source: Source | None = None,
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
@@ -137,7 +139,9 @@ def lint_text(
     ``practice=False`` the security and practice rules (warnings only); ``ignore`` lists rule
     ids to leave out; ``pending``: project files about to be written (``{path: text}``),
     read as includes instead of what the disk holds; ``child_depth``: the file is (part of) a
-    child pipeline that many levels below the parent (:func:`child_depths`), 0 for none.
+    child pipeline that many levels below the parent (:func:`child_depths`), 0 for none;
+    ``source``: where includes that are not project files are read from
+    (:class:`~gitlabci_dsl.gitlab.includes.Source`; not followed without one).
     """
     from ..gitlab.reader import YamlSyntaxError, load
 
@@ -153,6 +157,7 @@ def lint_text(
         practice=practice,
         pending=pending,
         child_depth=child_depth,
+        source=source,
     )
     return _filter(_with_columns(findings, text), text, ignore)
 
@@ -183,6 +188,7 @@ def lint_documents(
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
     child_depth: int = 0,
+    source: Source | None = None,
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
@@ -242,6 +248,7 @@ def lint_documents(
             practice=practice,
             pending=pending,
             child_depth=child_depth,
+            source=source,
         )
     return findings
 

@@ -224,9 +224,38 @@ _ALL = [
     Rule(
         "include-unresolved",
         "info",
-        "Remote, template, project and component includes cannot be read offline; names they "
-        "define are not checked.",
-        "Nothing to fix; lint the included files on their own.",
+        "An include that is not a file of the project, and that no offline source holds "
+        "(a vendored folder, a folder of GitLab's templates, a component of this project); "
+        "names it defines are not checked.",
+        "Run `gitlabci-dsl vendor` to vendor it, or give `--templates DIR` for GitLab's templates.",
+    ),
+    Rule(
+        "include-unpinned",
+        "warning",
+        "A component or project include that follows a branch, `~latest` or a partial version "
+        "changes the pipeline without a commit of this project: a compromised or broken "
+        "release of the other project runs here at once.",
+        "Pin a release version (`@1.2.3`, `ref: v1.2.3`) or a commit SHA.",
+    ),
+    Rule(
+        "input-undeclared",
+        "error",
+        "GitLab refuses an include that gives an input the included file's `spec:inputs` "
+        "does not declare (or that has no `spec:` header).",
+        "Remove the input or fix its name (the message lists the declared ones).",
+    ),
+    Rule(
+        "input-missing",
+        "error",
+        "GitLab refuses an include that does not give an input declared without a `default`.",
+        "Give the input under `inputs:`.",
+    ),
+    Rule(
+        "input-invalid",
+        "error",
+        "GitLab refuses an input whose value is not of its `type`, not one of its `options`, "
+        "or does not match its `regex`.",
+        "Give a value of the declared type and options (numbers and booleans unquoted).",
     ),
     Rule(
         "secret-on-command-line",

@@ -14,6 +14,7 @@ from typing import Any
 from ..gitlab import checks
 from ..gitlab.checks import Report
 from ..gitlab.facts import GLOBAL_KEYS, MAX_CHILD_PIPELINE_DEPTH
+from ..gitlab.includes import Source
 from ..gitlab.reader import Document
 from .findings import RULES, Finding
 
@@ -52,21 +53,24 @@ def check(
     practice: bool = True,
     pending: Mapping[str, str] | None = None,
     child_depth: int = 0,
+    source: Source | None = None,
 ) -> list[Finding]:
     """Findings for the pipeline ``document`` of ``file``; local includes are read from
-    ``root`` (or ``pending``, files about to be written); ``practice=False`` leaves out the
+    ``root`` (or ``pending``, files about to be written), the others from ``source``;
+    ``practice=False`` leaves out the
     security and practice rules; ``child_depth``: how many levels below its parent the file
     runs as a child pipeline (0: it is no child)."""
     ctx = _Context(file, document)
     if not isinstance(document.data, dict):
         return []
-    checks.check(document.data, ctx.add, root, pending=pending)
+    checks.check(document.data, ctx.add, root, pending=pending, source=source)
     if child_depth >= MAX_CHILD_PIPELINE_DEPTH:
         _check_too_deep(document.data, ctx.add, child_depth)
     if practice:
         from . import practice as rules
 
         rules.check(document, ctx.add, GLOBAL_KEYS)
+        _check_pinned(document.data, ctx.add)
         _check_left_out(document.data, ctx.add, root)
         if root is not None and (root / ".git").exists():
             # Only a repository says which files exist: a folder of pipeline files from
@@ -215,3 +219,24 @@ def _tests_merge_request_source(condition: str) -> bool:
 
 def _listing(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _check_pinned(data: dict[Any, Any], add: Report) -> None:
+    """A component or project include should name a commit or a release, not a branch."""
+    from ..gitlab.includes import entries, pin
+
+    listed = data.get("include")
+    for include in entries(listed):
+        reason = pin(include)
+        if reason is None:
+            continue
+        at = (include.position,) if isinstance(listed, list) else ()
+        key = "ref" if include.kind == "project" else include.kind
+        add(
+            "include-unpinned",
+            f"{include.kind} {include.location!r} {reason}",
+            None,
+            "include",
+            *at,
+            key,
+        )
