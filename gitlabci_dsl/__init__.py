@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .blocks.tags import TagStrategy
     from .blocks.trivy import TrivyScan
     from .compiler import to_dict, to_documents
+    from .components import Component, InputRef, Regex, component, input_ref
     from .emitter import load_yaml, to_yaml
     from .errors import CompileError, GitlabCIDSLError, LoadError, ValidationError
     from .model.artifacts import Artifacts
@@ -158,6 +159,11 @@ _WHERE: dict[str, str] = {
     "Trigger": "model.trigger",
     "Reference": "model.values",
     "Variable": "model.variable",
+    "Component": "components",
+    "InputRef": "components",
+    "Regex": "components",
+    "component": "components",
+    "input_ref": "components",
 }
 
 __all__ = [
@@ -175,6 +181,7 @@ __all__ = [
     "Child",
     "CleanupPolicy",
     "CompileError",
+    "Component",
     "CoverageReport",
     "DastConfiguration",
     "Default",
@@ -196,6 +203,7 @@ __all__ = [
     "Inherit",
     "InlineCache",
     "Input",
+    "InputRef",
     "InputRule",
     "Job",
     "KanikoBuild",
@@ -213,6 +221,7 @@ __all__ = [
     "Pipeline",
     "PullSecret",
     "Reference",
+    "Regex",
     "Registry",
     "RegistryCache",
     "RegistryCleanup",
@@ -237,7 +246,9 @@ __all__ = [
     "VaultSecret",
     "Workflow",
     "ci",
+    "component",
     "image_pull_secrets",
+    "input_ref",
     "load_yaml",
     "runs_on",
     "to_dict",

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -197,7 +197,8 @@ def lint(
         list[Path] | None,
         typer.Argument(
             help="GitLab CI YAML files, or folders of them (*.yml, *.yaml, searched recursively). "
-            "Default: .gitlab-ci.yml and .gitlab/ci/ of the project.",
+            "Default: .gitlab-ci.yml, .gitlab/ci/ and the CI/CD components in templates/ of the "
+            "project.",
             show_default=False,
         ),
     ] = None,
@@ -223,6 +224,7 @@ def lint(
     errors.
     """
     from . import project
+    from .gitlab.components import is_template
     from .gitlab.paths import read_file
     from .lint import (
         RULES,
@@ -258,7 +260,7 @@ def lint(
         findings = []
         for shown, text in texts.items():
             skip = config.lint_ignore
-            if shown in parts:
+            if shown in parts or is_template(shown):  # a component is a part too
                 skip = (*skip, *WHOLE_PIPELINE_RULES)
             findings += lint_text(
                 text,
@@ -396,6 +398,7 @@ def import_(
             "it (the last one wins) instead of refusing it.",
         ),
     ] = False,
+    templates: Templates = None,
 ) -> None:
     """Turn a GitLab CI YAML file into a pipeline module that compiles back to the same YAML.
 
@@ -414,7 +417,12 @@ def import_(
     with _errors():
         config = project.load_config(project.find_root(Path.cwd()))
         imported, made = project.import_file(
-            config, file, output, force=force, allow_duplicates=allow_duplicates
+            config,
+            file,
+            output,
+            force=force,
+            allow_duplicates=allow_duplicates,
+            templates=templates,
         )
     for warning in imported.warnings:
         sys.stderr.write(f"{paint('warning:', 'yellow', sys.stderr)} {safe(warning)}\n")
@@ -430,12 +438,100 @@ def import_(
     info("written:", str(output))
 
 
-def init() -> None:
+def vendor(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="The pipeline files whose includes to vendor (as lint finds them). Default: "
+            ".gitlab-ci.yml, .gitlab/ci/ and templates/ of the project.",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The GitLab instance, https://gitlab.example.com. Default: $CI_SERVER_URL.",
+            show_default=False,
+        ),
+    ] = None,
+    project_path: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            help="This project's path, for includes that name $CI_PROJECT_PATH. Default: "
+            "$CI_PROJECT_PATH.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Copy the includes of other projects (project, component, template, remote) into the
+    vendored folder ([tool.gitlabci-dsl] vendor, default .gitlab/vendor), each pinned to the
+    commit its ref or version resolves to now, with a lock file (vendor.lock.json: the include,
+    ref, SHA and digest of each). lint, explain, graph and compile then read them offline.
+    Reads GitLab's REST API; the token comes from $GITLAB_TOKEN (or $CI_JOB_TOKEN in a job),
+    never from the command line. This project's own components are not vendored: they are
+    read from templates/. Exit 0 when every include was read, 1 otherwise (nothing written).
+    """
+    import os
+    import urllib.parse
+
+    from . import project
+    from .gitlab.components import parse
+    from .gitlab.paths import read_file
+    from .term import info
+    from .vendor import Api, token_from, write_folder
+    from .vendor import vendor as read_all
+
+    with _errors():
+        config = project.load_config(project.find_root(Path.cwd()))
+        server = url or os.environ.get("CI_SERVER_URL") or ""
+        if not server:
+            _fail("give the GitLab instance with --url https://gitlab.example.com", code=2)
+        api = Api(server, token_from(os.environ))
+        split = urllib.parse.urlsplit(server)
+        variables = {
+            "CI_SERVER_URL": server.rstrip("/"),
+            "CI_SERVER_FQDN": split.netloc,
+            "CI_SERVER_HOST": split.hostname or "",
+        }
+        path = project_path or os.environ.get("CI_PROJECT_PATH")
+        if path:
+            variables["CI_PROJECT_PATH"] = path
+        folder = project.vendor_folder(config)
+        files = project.yaml_files(paths or (), config.root)
+        texts = [read_file(f, project.display_path(f, config.root)) for f in files]
+
+        def own(include: Any) -> bool:
+            address = parse(include.location) if include.kind == "component" else None
+            return address is not None and address.this_project
+
+        made = read_all(texts, api, variables, skip=own)
+        written = write_folder(config.root, folder, made)
+    shown = project.display_path(folder, config.root)
+    info(
+        "vendored:", f"{len(made.locked)} include(s) into {shown}/ ({len(written)} file(s) changed)"
+    )
+
+
+def init(
+    component: Annotated[
+        bool,
+        typer.Option(
+            "--component",
+            help="Start a CI/CD component project instead: pipelines/components.py (a "
+            "@component with typed inputs, compiled to templates/NAME.yml and listed in "
+            "README.md) and a pipelines/main.py that includes it from this project at this "
+            "commit to test it and publishes a release on tags, for the CI/CD catalog.",
+        ),
+    ] = False,
+) -> None:
     """Start a project: pipelines/main.py (DockerBuild, TrivyScan and a deploy that needs a
     clean scan), tests/test_pipelines.py (a snapshot of the generated YAML and a lint check,
     with gitlabci-dsl's pytest plugin), a .pre-commit-config.yaml whose hook regenerates
     the YAML on every commit, and the [tool.gitlabci-dsl] table of pyproject.toml, which lets
-    every command find the project from any of its folders.
+    every command find the project from any of its folders. With --component, a CI/CD
+    component project.
 
     Never overwrites: if the pipeline or the test exists, nothing is written; an existing
     .pre-commit-config.yaml is left alone and the entry to add is printed; the table is
@@ -450,7 +546,7 @@ def init() -> None:
     with _errors():
         config = project.load_config(project.find_root(Path.cwd()))
         root = config.root
-        chosen = plan(root, config.pipelines)
+        chosen = plan(root, config.pipelines, component=component)
         if chosen.refusal is not None:
             _fail(chosen.refusal)
         made = [project.Target(module=p, output=p, text=text) for p, text in chosen.write.items()]
@@ -548,6 +644,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "explain": explain,
     "graph": graph,
     "import": import_,
+    "vendor": vendor,
     "init": init,
 }
 app = make_app()

@@ -52,6 +52,7 @@ __all__ = [
     "load_config",
     "load_pipeline",
     "pipeline_text",
+    "vendor_folder",
     "write",
     "write_all",
     "yaml_files",
@@ -93,6 +94,7 @@ class Target(NamedTuple):
     parent: Path | None = None  # a child pipeline's: the output whose trigger includes it
     # Its children compiled when the pipeline runs: (Generated(...), its module's path) pairs.
     generated: tuple[tuple[Any, Path], ...] = ()
+    component: Any = None  # the Component it is, for a CI/CD component's template
 
 
 class Stale(NamedTuple):
@@ -216,6 +218,13 @@ def _folder(root: Path, folder: str) -> Path | None:
     return resolve_in(root, folder)
 
 
+def vendor_folder(config: Config) -> Path:
+    """The vendored folder of the project (``[tool.gitlabci-dsl] vendor``)."""
+    folder = _folder(config.root, config.vendor)
+    assert folder is not None  # load_config refuses one outside the project
+    return folder
+
+
 def include_source(
     config: Config,
     templates: Path | None = None,
@@ -228,8 +237,8 @@ def include_source(
     from .sources import OwnComponents, Sources, Templates, Vendored
 
     sources: list[Source] = [OwnComponents(config.root, pending)]
-    vendor = _folder(config.root, config.vendor)
-    if vendor is not None and vendor.is_dir():
+    vendor = vendor_folder(config)
+    if vendor.is_dir():
         sources.append(Vendored(vendor))
     if templates is None and config.templates is not None:
         templates = _folder(config.root, config.templates)
@@ -328,7 +337,9 @@ def _importable(path: Path, root: Path) -> Iterator[None]:
         sys.path[:] = saved
 
 
-def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleType]:
+def load_pipeline(
+    path: Path, config: Config, *, allow_components: bool = False
+) -> tuple[Pipeline, types.ModuleType]:
     """Import the module at ``path`` and return its module-level ``pipeline``.
 
     Every failure is a :class:`LoadError` whose message names the module and, for an exception
@@ -368,9 +379,12 @@ def load_pipeline(path: Path, config: Config) -> tuple[Pipeline, types.ModuleTyp
             sys.modules[name] = previous
     pipeline: Any = module.__dict__.get("pipeline")
     if pipeline is None:
+        if allow_components and module.__dict__.get("components") is not None:
+            return None, module  # type: ignore[return-value]  # compile_tree's case only
         raise LoadError(
             f"{rel}: defines no module-level 'pipeline'; end the module with "
-            "'pipeline = Pipeline(stages=[...], jobs=[...])'"
+            "'pipeline = Pipeline(stages=[...], jobs=[...])' (or, for CI/CD components, "
+            "'components = [...]')"
         )
     if getattr(pipeline, "node_kind", None) != "Pipeline":  # a subclass is a Pipeline too
         raise LoadError(
@@ -405,11 +419,14 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
     from .gitlab.facts import MAX_CHILD_PIPELINE_DEPTH
     from .model.base import is_node
 
-    pipeline, module = load_pipeline(path, config)
+    pipeline, module = load_pipeline(path, config, allow_components=True)
     rel = display_path(path, config.root)
     # The header names the module compiled, the one to edit and regenerate, even when a
     # factory in a helper module built the pipeline (or its children).
     source = module_name(path, config.root)
+    made = _components(module, path, config, source)
+    if pipeline is None:
+        return made
     top = Target(
         module=path,
         output=output_path(path, config, module),
@@ -455,6 +472,45 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
             targets[index] = targets[index]._replace(generated=tuple(generated))
 
     children(pipeline, 0, 1)
+    return [*targets, *made]
+
+
+def _components(module: types.ModuleType, path: Path, config: Config, source: str) -> list[Target]:
+    """The module's ``components = [...]``, each written where GitLab reads it in its project
+    (``templates/NAME.yml`` or ``templates/NAME/template.yml``)."""
+    from .components import Component
+    from .gitlab.components import MAX_COMPONENTS
+
+    listed = module.__dict__.get("components")
+    if listed is None:
+        return []
+    rel = display_path(path, config.root)
+    if not isinstance(listed, (list, tuple)) or not all(isinstance(c, Component) for c in listed):
+        raise LoadError(
+            f"{rel}: 'components' must be a list of @component functions, such as "
+            "'components = [build, scan]'"
+        )
+    if len(listed) > MAX_COMPONENTS:
+        raise LoadError(
+            f"{rel}: {len(listed)} components; GitLab's catalog takes {MAX_COMPONENTS} from one "
+            "project at most: move some to another project"
+        )
+    targets = []
+    names: set[str] = set()
+    for made in listed:
+        where = f"{rel}: component {made.name!r}"
+        if made.name in names:
+            raise LoadError(f"{where} is listed twice, or two components share the name")
+        names.add(made.name)
+        targets.append(
+            Target(
+                module=path,
+                output=_writable(config.root, made.path, where),
+                text=_render(made.pipeline, source, where),
+                included=True,
+                component=made,
+            )
+        )
     return targets
 
 
@@ -516,6 +572,8 @@ def build(
             errors.append(str(exc))
     if errors:
         raise LoadError("\n".join(errors))
+    if not paths:  # every module compiled: the README lists every component
+        targets.extend(_readme(config.root, targets))
     check_unique(targets, config.root)
     made = files(config.root, targets)
     if printing:
@@ -526,9 +584,29 @@ def build(
     else:
         fresh = [s.target for s in made.stale]
     check_output(
-        fresh, config.root, schema=schema, ignore=config.lint_ignore, together=made.targets
+        fresh,
+        config.root,
+        schema=schema,
+        ignore=config.lint_ignore,
+        together=made.targets,
+        config=config,
     )
     return made
+
+
+def _readme(root: Path, targets: Sequence[Target]) -> list[Target]:
+    """The project's README.md with its component section, when the project has components:
+    written when there is no README, updated between its markers, else left alone."""
+    from .components import readme_section, with_section
+
+    components = [t.component for t in targets if t.component is not None]
+    if not components:
+        return []
+    readme = root / "README.md"
+    text = with_section(current_text(readme), readme_section(components))
+    if text is None:
+        return []
+    return [Target(module=targets[0].module, output=readme, text=text)]
 
 
 def files(root: Path, targets: Sequence[Target]) -> Build:
@@ -621,8 +699,9 @@ def pipeline_text(path: Path, config: Config) -> PipelineText:
 
 def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
     """The files ``lint`` reads: ``paths`` (folders searched for ``*.yml``/``*.yaml``), or the
-    project's ``.gitlab-ci.yml`` and the ``.yml`` files under ``.gitlab/ci/`` (child pipelines
-    in subfolders too)."""
+    project's ``.gitlab-ci.yml``, the ``.yml`` files under ``.gitlab/ci/`` (child pipelines
+    in subfolders too) and its CI/CD components (``templates/NAME.yml``,
+    ``templates/NAME/template.yml``)."""
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -630,7 +709,7 @@ def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
         outputs = root / OTHER_OUTPUTS
         under = _yaml_in(outputs) if outputs.is_dir() and not outputs.is_symlink() else []
         defaults = [root / MAIN_OUTPUT, *(p for p in under if p.suffix == ".yml")]
-        return [p for p in defaults if p.is_file()]
+        return [p for p in (*defaults, *_component_files(root)) if p.is_file()]
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -638,6 +717,16 @@ def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
         else:
             found.append(path)  # named on the command line: read_file says if it is not one
     return [f.resolve() for f in found]
+
+
+def _component_files(root: Path) -> list[Path]:
+    """The project's CI/CD components, where GitLab reads them (``templates/``)."""
+    from .gitlab.components import is_template
+
+    folder = root / "templates"
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return [p for p in _yaml_in(folder) if is_template(p.relative_to(root).as_posix())]
 
 
 def _yaml_in(folder: Path) -> list[Path]:
@@ -660,13 +749,15 @@ def import_file(
     *,
     force: bool = False,
     allow_duplicates: bool = False,
+    templates: Path | None = None,
 ) -> tuple[Any, Build | None]:
     """``gitlabci-dsl import``: the :class:`~gitlabci_dsl.importer.Imported` module for the
     YAML ``file``, and, with ``output``, the :class:`Build` that writes it there.
 
     A file of the project compiles back to where it is (the module sets ``output`` when that is
     not where compile would write); a file from elsewhere to the module's own output in this
-    project: compile never writes outside it.
+    project: compile never writes outside it. The includes of other projects are read from
+    the project's offline sources (:func:`include_source`; ``templates``: ``--templates``).
     """
     from .gitlab.paths import read_file
     from .importer import import_yaml
@@ -688,6 +779,7 @@ def import_file(
         source=source,
         output=compiles_to,
         allow_duplicates=allow_duplicates,
+        includes=include_source(config, templates),
     )
     if output is None:
         return imported, None
@@ -702,18 +794,26 @@ def check_output(
     schema: bool = True,
     ignore: Sequence[str] = (),
     together: Sequence[Target] = (),
+    config: Config | None = None,
 ) -> None:
     """The generated YAML passes GitLab's schema and GitLab's pipeline checks, or nothing is
     written: a pipeline built with ``extra=`` or ``Reference`` can still be one GitLab refuses.
     ``ignore``: rule ids the project turned off (``[tool.gitlabci-dsl.lint] ignore``);
     ``together``: every output of this compile, to find which are parts of another's pipeline
-    (as ``lint`` finds them)."""
+    (as ``lint`` finds them); ``config``: the project, whose offline sources the includes of
+    other projects are read from (its components as this compile writes them)."""
     if not targets:
         return  # the usual ``compile --check``: every output is what was checked when written
     from .lint import RULES, WHOLE_PIPELINE_RULES, included_by_others, lint_text
 
+    targets = [t for t in targets if t.output.suffix in (".yml", ".yaml")]  # not the README
     # The outputs as they will be on disk: an output included by another is read from here.
-    texts = {display_path(t.output, root): t.text for t in (*together, *targets)}
+    texts = {
+        display_path(t.output, root): t.text
+        for t in (*together, *targets)
+        if t.output.suffix in (".yml", ".yaml")
+    }
+    source = include_source(config, pending=texts) if config is not None else None
     parts = included_by_others(texts, root, pending=texts)
     problems = []
     for target in targets:
@@ -731,6 +831,7 @@ def check_output(
             practice=False,
             ignore=skip,
             pending=texts,
+            source=source,
         )
         for finding in findings:
             if finding.severity == "error":

@@ -12,7 +12,17 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["PIPELINE", "PRE_COMMIT", "PRE_COMMIT_ENTRY", "TEST", "Plan", "plan"]
+__all__ = [
+    "COMPONENTS",
+    "COMPONENT_PIPELINE",
+    "COMPONENT_TEST",
+    "PIPELINE",
+    "PRE_COMMIT",
+    "PRE_COMMIT_ENTRY",
+    "TEST",
+    "Plan",
+    "plan",
+]
 
 PIPELINE = '''\
 """This project's GitLab CI pipeline: build the image, scan it, deploy only a clean one.
@@ -74,6 +84,89 @@ def test_main_pipeline_is_clean() -> None:
     assert_clean("pipelines/main.py")
 '''
 
+COMPONENTS = '''\
+"""This project's CI/CD components: "gitlabci-dsl compile" writes each to templates/NAME.yml,
+where GitLab's catalog reads it, and lists their inputs in README.md."""
+
+from gitlabci_dsl import Job, Pipeline, Service, component
+
+
+@component
+def docker_build(
+    stage: str = "build",
+    image: str = "$CI_REGISTRY_IMAGE",
+    dockerfile: str = "Dockerfile",
+    push: bool = True,
+) -> Pipeline:
+    """Build an image with Docker and push it to the project's container registry.
+
+    Args:
+        stage: The stage the build job runs in.
+        image: The image to build, without a tag; tagged with the commit SHA.
+        dockerfile: The Dockerfile, relative to the project root.
+        push: Push the image after the build.
+    """
+    tag = f"{image}:$CI_COMMIT_SHA"
+    return Pipeline(
+        jobs=[
+            Job(
+                "docker-build",
+                stage=stage,
+                image="docker:27.3.1",
+                services=[Service("docker:27.3.1-dind", alias="docker")],
+                variables={"DOCKER_TLS_CERTDIR": "/certs", "PUSH": push},
+                script=[
+                    'echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" '
+                    '--password-stdin "$CI_REGISTRY"',
+                    f'docker build -f "{dockerfile}" -t "{tag}" .',
+                    f'if [ "$PUSH" = "true" ]; then docker push "{tag}"; fi',
+                ],
+            )
+        ]
+    )
+
+
+components = [docker_build]
+'''
+
+COMPONENT_PIPELINE = '''\
+"""The component project's own pipeline: it includes each component from this project at this
+commit to test it, and on a tag publishes a release, which the CI/CD catalog lists."""
+
+from components import docker_build
+
+from gitlabci_dsl import Job, Pipeline, Release, Rule, Stage, ci
+
+build, release = Stage("build"), Stage("release")
+
+create_release = Job(
+    "create-release",
+    stage=release,
+    image="registry.gitlab.com/gitlab-org/release-cli:v0.20.0",
+    rules=[Rule(if_=ci.COMMIT_TAG)],
+    script=['echo "Releasing $CI_COMMIT_TAG"'],
+    release=Release(tag_name=ci.COMMIT_TAG, description="Release $CI_COMMIT_TAG"),
+)
+
+pipeline = Pipeline(
+    # $CI_SERVER_FQDN/$CI_PROJECT_PATH/docker-build@$CI_COMMIT_SHA, inputs checked against it.
+    include=[docker_build.include(inputs={"stage": "build", "push": False})],
+    stages=[build, release],
+    jobs=[create_release],
+)
+'''
+
+COMPONENT_TEST = (
+    TEST
+    + """
+
+def test_component(
+    gitlabci_compile: Callable[[str], str], gitlabci_snapshot: SnapshotAssertion
+) -> None:
+    assert gitlabci_compile("pipelines/components.py") == gitlabci_snapshot
+"""
+)
+
 PRE_COMMIT_ENTRY = """\
   - repo: local
     hooks:
@@ -96,16 +189,19 @@ class Plan(NamedTuple):
     refusal: str | None
 
 
-def plan(root: Path, pipelines: str) -> Plan:
-    """The files to write under ``root`` (``pipelines``: the configured folder)."""
+def plan(root: Path, pipelines: str, *, component: bool = False) -> Plan:
+    """The files to write under ``root`` (``pipelines``: the configured folder); with
+    ``component``, a CI/CD component project's."""
     from .emitter import REGENERATE
     from .project import MAIN_OUTPUT, display_path
 
     files = {
-        root / pipelines / "main.py": PIPELINE,
-        root / "tests" / "test_pipelines.py": TEST,
+        root / pipelines / "main.py": COMPONENT_PIPELINE if component else PIPELINE,
+        root / "tests" / "test_pipelines.py": COMPONENT_TEST if component else TEST,
         root / ".pre-commit-config.yaml": PRE_COMMIT,
     }
+    if component:
+        files[root / pipelines / "components.py"] = COMPONENTS
     existing = [path for path in files if path.exists()]
     needed = [p for p in existing if p.name != ".pre-commit-config.yaml"]
     if needed:

@@ -4,6 +4,7 @@ the vendored folder and its lock file, and the shared corpus resolved with its t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,27 @@ def test_lint_of_the_corpus_resolves_every_template_the_corpus_holds(
             findings = lint_text(path.read_text(encoding="utf-8"), path.name, source=source)
             assert "include-unresolved" not in {f.rule for f in findings}, path.name
     assert checked > 0
+
+
+def test_import_reads_the_templates_a_file_includes(tmp_path: Path) -> None:
+    """With the template read, a job extending a name neither file defines makes the file a
+    part of a pipeline (Pipeline(included=True)); without it nothing can be said."""
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "Base.gitlab-ci.yml").write_text(".base:\n  script: make\n")
+    (tmp_path / "ci.yml").write_text(
+        "include:\n  - template: Base.gitlab-ci.yml\njob:\n  extends: .bse\n"
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.gitlabci-dsl]\n")
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        offline = CliRunner().invoke(app, ["import", "ci.yml"])
+        read = CliRunner().invoke(app, ["import", "ci.yml", "--templates", str(templates)])
+    finally:
+        os.chdir(previous)
+    assert offline.exit_code == 0
+    assert read.exit_code == 0
+    assert "included=True" not in offline.stdout
+    assert "included=True" in read.stdout
+    assert ".bse" in read.output  # the warning names what is missing

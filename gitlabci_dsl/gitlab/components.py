@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["MAX_COMPONENTS", "Address", "parse", "template_paths"]
+__all__ = ["MAX_COMPONENTS", "Address", "is_template", "parse", "template_paths"]
 
 MAX_COMPONENTS = 100
 """Components GitLab's catalog takes from one project."""
@@ -49,3 +49,12 @@ def parse(address: str) -> Address | None:
 def template_paths(name: str) -> tuple[str, str]:
     """Where GitLab looks for component ``name`` in its project, in order."""
     return f"templates/{name}.yml", f"templates/{name}/template.yml"
+
+
+def is_template(path: str) -> bool:
+    """Whether ``path`` (from the project root) is where GitLab reads a component:
+    ``templates/NAME.yml`` or ``templates/NAME/template.yml``."""
+    parts = path.split("/")
+    if len(parts) == 2 and parts[0] == "templates":
+        return parts[1].endswith(".yml") and len(parts[1]) > 4
+    return len(parts) == 3 and parts[0] == "templates" and parts[2] == "template.yml"

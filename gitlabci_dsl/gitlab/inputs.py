@@ -116,9 +116,12 @@ def _invalid(rule: Mapping[str, Any], value: Any) -> str | None:
     if kind not in TYPES:
         return None  # the header's own lint reports an unknown type
     if not isinstance(value, TYPES[kind]) or (kind == "number" and isinstance(value, bool)):
-        shown = _show(value)
-        return f"{shown} is not a {kind}; give a {kind}" + (
-            " (write it unquoted in YAML)" if isinstance(value, str) and kind != "string" else ""
+        quoted = isinstance(value, str) and (
+            (kind == "boolean" and value in ("true", "false"))
+            or (kind == "number" and value.replace(".", "", 1).lstrip("-").isdigit())
+        )
+        return f"{_show(value)} is not a {kind}; give a {kind}" + (
+            " (write it unquoted in YAML)" if quoted else ""
         )
     if "rules" in rule:
         return None  # options and default depend on which rule matches in the pipeline

@@ -3,20 +3,24 @@ GitLab's checks say whether the file is a whole pipeline or a part that others i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .convert import same
 from .result import ImportYamlError
 
+if TYPE_CHECKING:
+    from ..gitlab.includes import Source
+
 __all__ = ["first_difference", "part_of_a_pipeline", "verify"]
 
 
-def part_of_a_pipeline(text: str, source: str) -> str | None:
+def part_of_a_pipeline(text: str, source: str, includes: Source | None = None) -> str | None:
     """The first problem that says the file needs others (a stage, job or template it does
-    not define), or None for a whole pipeline."""
+    not define), or None for a whole pipeline; ``includes``: where the includes of other
+    projects are read (the names they define count)."""
     from ..lint import WHOLE_PIPELINE_RULES, lint_text
 
-    for finding in lint_text(text, source, schema=False, practice=False):
+    for finding in lint_text(text, source, schema=False, practice=False, source=includes):
         if finding.rule in WHOLE_PIPELINE_RULES:
             return finding.message
     return None

@@ -265,7 +265,11 @@ class Node:
         for name, attribute, check, always in self._field_checks:
             value = getattr(self, name)
             if value is not None or always:
-                check(self, attribute, value)
+                try:
+                    check(self, attribute, value)
+                except ValidationError:
+                    if not _typed_input(value):
+                        raise
         self._check()
 
     def _check(self) -> None:
@@ -294,6 +298,14 @@ class Node:
             if getattr(self, a.name) is not None
         )
         return f"{self.__class__.__name__}({shown})"
+
+
+def _typed_input(value: object) -> bool:
+    """A component's number, boolean or array input (``$[[ inputs.push ]]``): GitLab puts the
+    typed value there, so a field of that type takes it (see :mod:`gitlabci_dsl.components`)."""
+    from ..components import typed_input
+
+    return typed_input(value)
 
 
 def _generated(init: object) -> TypeGuard[Callable[..., None]]:
