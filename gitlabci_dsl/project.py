@@ -73,7 +73,9 @@ class Config(NamedTuple):
     ``ignore = [...]``);
     ``vendor``: the folder ``gitlabci-dsl vendor`` fills with the includes that are not files
     of the project (default ``.gitlab/vendor``);
-    ``templates``: a folder of GitLab's CI templates in the project, for ``include: template``.
+    ``templates``: a folder of GitLab's CI templates in the project, for ``include: template``;
+    ``checkouts``: ``{project path: folder}``, checkouts of other projects in this one (git
+    submodules), read for their components and files.
     """
 
     root: Path
@@ -82,6 +84,7 @@ class Config(NamedTuple):
     lint_ignore: tuple[str, ...] = ()
     vendor: str = VENDOR
     templates: str | None = None
+    checkouts: dict[str, str] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
 
 
 class Target(NamedTuple):
@@ -166,11 +169,20 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise LoadError(f"pyproject.toml: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("gitlabci-dsl", {})
-    unknown = sorted(set(table) - {"pipelines", "outputs", "lint", "vendor", "templates"})
+    known = {"pipelines", "outputs", "lint", "vendor", "templates", "checkouts"}
+    unknown = sorted(set(table) - known)
     if unknown:
         raise LoadError(
             f"pyproject.toml: [tool.gitlabci-dsl] has unknown key(s) {', '.join(unknown)}; "
-            "known keys are pipelines, outputs, lint, vendor and templates"
+            "known keys are pipelines, outputs, lint, vendor, templates and checkouts"
+        )
+    checkouts = table.get("checkouts", {})
+    if not isinstance(checkouts, dict) or not all(
+        isinstance(v, str) and _folder(root, v) is not None for v in checkouts.values()
+    ):
+        raise LoadError(
+            "pyproject.toml: [tool.gitlabci-dsl] checkouts must be a table of project paths "
+            'and folders inside the project, such as {"group/ci" = "deps/ci"}'
         )
     folders = {key: table.get(key) for key in ("vendor", "templates")}
     for key, folder in folders.items():
@@ -205,6 +217,7 @@ def load_config(root: Path) -> Config:
         lint_ignore=tuple(ignore),
         vendor=folders["vendor"] or VENDOR,
         templates=folders["templates"],
+        checkouts={str(k): str(v) for k, v in checkouts.items()},
     )
 
 
@@ -232,11 +245,15 @@ def include_source(
 ) -> Source:
     """Where lint, explain, graph, import and compile read the includes that are not files of
     the project: this project's own components (``pending``: as compile is about to write
-    them), the vendored folder, then the templates folder (``templates``, a folder the user
+    them), the checkouts of other projects, the vendored folder, then the templates folder (``templates``, a folder the user
     named on the command line, over ``[tool.gitlabci-dsl] templates``)."""
-    from .sources import OwnComponents, Sources, Templates, Vendored
+    from .sources import Checkout, OwnComponents, Sources, Templates, Vendored
 
     sources: list[Source] = [OwnComponents(config.root, pending)]
+    for path, folder in sorted(config.checkouts.items()):
+        checkout = _folder(config.root, folder)
+        if checkout is not None:
+            sources.append(Checkout(path, checkout))
     vendor = vendor_folder(config)
     if vendor.is_dir():
         sources.append(Vendored(vendor))

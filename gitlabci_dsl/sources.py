@@ -9,7 +9,9 @@ as with no source at all).
 * :class:`Templates`: a folder of GitLab's CI templates, for ``include: template``;
 * :class:`OwnComponents`: the components of this project
   (``$CI_SERVER_FQDN/$CI_PROJECT_PATH/NAME@...``), as compile writes them or the disk holds them;
-* :class:`Sources`: the first of several that has the file.
+* :class:`Checkout`: a checkout of another project in this one (a git submodule), for its
+  components and files, whatever version an include names;
+* :class:`~gitlabci_dsl.gitlab.includes.Sources`: the first of several that has the file.
 
 Every name an include gives is untrusted: a source only ever reads regular files inside its
 own folder (no ``..``, no links out), never more than GitLab's size limit.
@@ -28,6 +30,7 @@ from .gitlab.includes import Include, Sources
 
 __all__ = [
     "LOCK_FILE",
+    "Checkout",
     "Locked",
     "OwnComponents",
     "Sources",
@@ -200,6 +203,34 @@ class OwnComponents:
             text = self.pending.get(path)
             if text is None:
                 text = read_text(self.root, path)
+            if text is not None:
+                return text
+        return None
+
+
+class Checkout:
+    """A checkout of the project ``project`` (``group/ci``) in ``folder``: its components
+    (``HOST/group/ci/NAME@...``) and its files (``project: group/ci``), read as they are in
+    the folder whatever version or ref the include names."""
+
+    def __init__(self, project: str, folder: Path) -> None:
+        self.project = project.strip("/")
+        self.folder = folder
+
+    def text(self, include: Include) -> str | None:
+        from .gitlab.components import parse, template_paths
+        from .gitlab.paths import read_text
+
+        if include.location is None:
+            return None
+        if include.kind == "project" and include.location.strip("/") == self.project:
+            file = include.entry.get("file") if isinstance(include.entry, dict) else None
+            return read_text(self.folder, file) if isinstance(file, str) else None
+        address = parse(include.location) if include.kind == "component" else None
+        if address is None or address.project != self.project:
+            return None
+        for path in template_paths(address.name):
+            text = read_text(self.folder, path)
             if text is not None:
                 return text
         return None

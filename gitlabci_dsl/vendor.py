@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import GitlabCIDSLError, UsageError
-from .gitlab.includes import Include, entries
+from .gitlab.includes import Include, at_origin, entries, origin_of
 from .sources import LOCK_FILE, Locked, digest, key_of
 
 __all__ = ["Api", "VendorError", "Vendored", "token_from", "vendor"]
@@ -281,16 +281,27 @@ def vendor(
     from .gitlab.facts import MAX_INCLUDES
     from .gitlab.reader import YamlSyntaxError, load
 
-    pending = list(texts)
+    # (a file's text, the include that read it and where that is: None for this project's).
+    pending: list[tuple[str, Include | None, tuple[str, str] | None]] = [
+        (text, None, None) for text in texts
+    ]
     files: dict[str, str] = {}
     locked: dict[str, Locked] = {}
     while pending:
+        text, parent, at = pending.pop()
         try:
-            data = pipeline_data(load(pending.pop()))
+            data = pipeline_data(load(text))
         except YamlSyntaxError:
             continue  # lint says why
         listed = data.get("include") if isinstance(data, dict) else None
-        for include in _each_file(entries(listed)):
+        for written in _each_file(entries(listed)):
+            include, where = written, None
+            if written.kind == "local" and parent is not None:
+                # Another project's local file: the same project at the same commit.
+                there = at_origin(written, origin_of(parent))
+                if there is None or at is None:
+                    continue
+                include, where = there, at
             key = key_of(include)
             if include.kind in ("local", "artifact", "invalid") or key is None or skip(include):
                 continue
@@ -298,15 +309,38 @@ def vendor(
                 continue
             if len(locked) >= MAX_INCLUDES:
                 raise VendorError(f"more than {MAX_INCLUDES} includes: GitLab refuses the pipeline")
-            text, ref, sha = read_one(api, include, variables)
+            sha: str | None
+            if where is not None:
+                project, sha = where
+                body = _raw(api, project, str(include.entry["file"]), sha)
+                text, ref = _text(body, f"{project}:{include.entry['file']}"), None
+            else:
+                text, ref, sha = read_one(api, include, variables)
             path = _path(include.kind, key)
             files[path] = text
-            locked[key] = Locked(key, path, ref, sha, digest(text))
-            pending.append(text)
+            locked[key] = Locked(key, path, ref or include.entry.get("ref"), sha, digest(text))
+            pending.append((text, include, _located(include, variables, sha)))
     ordered = tuple(locked[key] for key in sorted(locked))
     lock = {"version": 1, "includes": [entry.as_json() for entry in ordered]}
     files[LOCK_FILE] = json.dumps(lock, indent=2, sort_keys=True) + "\n"
     return Vendored(files, ordered)
+
+
+def _located(
+    include: Include, variables: Mapping[str, str], sha: str | None
+) -> tuple[str, str] | None:
+    """(project path, commit) a project or component include was read from."""
+    from .gitlab.components import parse
+
+    if sha is None or include.location is None:
+        return None
+    location = _expand(include.location, variables)
+    if include.kind == "project":
+        return location, sha
+    if include.kind == "component":
+        address = parse(location)
+        return (address.project, sha) if address is not None else None
+    return None
 
 
 def _each_file(listed: list[Include]) -> Iterable[Include]:

@@ -261,3 +261,33 @@ def test_compile_refuses_a_yaml_include_whose_inputs_the_component_refuses(
     assert "input 'push': 'no' is not a boolean" in result.output
     assert "pipelines/main.py" in result.output
     assert not (project / ".gitlab-ci.yml").exists()
+
+
+def test_a_checkout_of_the_component_project_gives_compile_the_spec(project: Path) -> None:
+    """`[tool.gitlabci-dsl] checkouts` maps a project to its checkout in this one (a git
+    submodule): compile checks an include of its component against the spec there."""
+    (project / "pyproject.toml").write_text(
+        '[tool.gitlabci-dsl]\ncheckouts = {"group/ci" = "deps/ci"}\n'
+    )
+    (project / "deps" / "ci" / "templates").mkdir(parents=True)
+    (project / "deps" / "ci" / "templates" / "build.yml").write_text(to_yaml(build.pipeline))
+    (project / "pipelines").mkdir()
+    module = project / "pipelines" / "main.py"
+    template = (
+        "from gitlabci_dsl import Include, Job, Pipeline, Stage\n"
+        "build = Stage('build')\n"
+        "pipeline = Pipeline(stages=[build], include=[Include(\n"
+        "    component='$CI_SERVER_FQDN/group/ci/build@1.0.0', inputs=INPUTS)],\n"
+        "    jobs=[Job('after', stage=build, script=['a'])])\n"
+    )
+    module.write_text(template.replace("INPUTS", "{'imag': 'app'}"))
+    refused = run("compile")
+    assert refused.exit_code == 1
+    assert "gives input 'imag'" in refused.output
+    assert "did you mean 'image'?" in refused.output
+    assert not (project / ".gitlab-ci.yml").exists()
+    module.write_text(template.replace("INPUTS", "{'image': 'app'}"))
+    assert run("compile").exit_code == 0
+    explained = run("explain", "--format", "json").output
+    assert '"build"' in explained
+    assert '"after"' in explained

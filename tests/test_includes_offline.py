@@ -284,3 +284,26 @@ def test_import_reads_the_templates_a_file_includes(tmp_path: Path) -> None:
     assert "included=True" not in offline.stdout
     assert "included=True" in read.stdout
     assert ".bse" in read.output  # the warning names what is missing
+
+
+def test_a_local_include_of_another_project_s_file_is_that_project_s(tmp_path: Path) -> None:
+    """GitLab reads the `local` includes of a project include's file from that project at the
+    same ref; of a template, they cannot be read."""
+    vendor(
+        tmp_path,
+        {
+            "project:g/c:a.yml@v1.0.0": ("p/a.yml", "include: [{local: b.yml}]\na:\n  script: a\n"),
+            "project:g/c:b.yml@v1.0.0": ("p/b.yml", "b:\n  script: b\n"),
+            "template:T.yml": ("t.yml", "include: [b.yml]\nt:\n  script: t\n"),
+        },
+    )
+    found = resolve(
+        {"include": {"project": "g/c", "ref": "v1.0.0", "file": "a.yml"}},
+        None,
+        source=Vendored(tmp_path),
+    )
+    assert not found.open
+    assert set(found.config) == {"a", "b"}
+    from_template = resolve({"include": {"template": "T.yml"}}, None, source=Vendored(tmp_path))
+    assert from_template.open
+    assert [u.location for u in from_template.unresolved] == ["b.yml"]

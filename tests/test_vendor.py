@@ -25,7 +25,8 @@ BUILD = (
     "include:\n  - template: Jobs/Test.gitlab-ci.yml\n"
 )
 TEST_TEMPLATE = "unit:\n  script: make test\n"
-SHARED = "lint:\n  script: make lint\n"
+SHARED = "include:\n  - local: /ci/common.yml\nlint:\n  script: make lint\n"
+COMMON = "common:\n  script: make common\n"
 REMOTE = "remote-job:\n  script: echo remote\n"
 
 
@@ -52,6 +53,7 @@ class Stub:
         raw = f"/api/v4/projects/group%2Fci/repository/files/{{}}/raw?ref={SHA}"
         routes[raw.format("templates%2Fbuild.yml")] = BUILD
         routes[raw.format("ci%2Fshared.yml")] = SHARED
+        routes[raw.format("ci%2Fcommon.yml")] = COMMON
         self.routes = routes
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -130,6 +132,8 @@ def test_vendor_pins_every_include_and_lint_reads_them_offline(
         # `@1` is the newest 1.x release (1.10.1 over 1.2.0, numerically), at its commit.
         "component:$CI_SERVER_FQDN/group/ci/build@1": ("1.10.1", SHA),
         "project:group/ci:ci/shared.yml@v3.0.0": ("v3.0.0", SHA),
+        # The local include of that file: the same project at the same commit, as in GitLab.
+        "project:group/ci:ci/common.yml@v3.0.0": ("v3.0.0", SHA),
         f"remote:{url}/remote/ci.yml": (None, None),
         # Included by the component: followed, at the instance's revision.
         "template:Jobs/Test.gitlab-ci.yml": ("17.5.0", "abc123"),
@@ -148,7 +152,7 @@ def test_vendor_pins_every_include_and_lint_reads_them_offline(
     assert [f["rule"] for f in findings] == ["include-unpinned"], findings  # `@1` moves
     explain = run("explain", "--format", "json")
     names = {job["name"] for job in json.loads(explain.stdout)["jobs"]}
-    assert names == {"build", "unit", "lint", "remote-job", "own", "deploy"}
+    assert names == {"build", "unit", "lint", "common", "remote-job", "own", "deploy"}
     # Running it again changes nothing.
     again = run("vendor", "--url", url)
     assert "(0 file(s) changed)" in again.output

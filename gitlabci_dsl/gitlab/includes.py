@@ -8,9 +8,12 @@ own includes are merged into it first, the same way. Hashes merge key by key, ev
 local). A local path is relative to the project root (a leading ``/`` is optional); with a
 ``*`` it is a wildcard: ``**`` matches any characters, ``/`` included, ``*`` any but ``/``.
 
-Offline, only the project's own files can be read; every other kind of include (remote,
-template, project, component, artifact) leaves the configuration *open*: names and keys may
-come from it, so nothing may be asserted about what is absent.
+Offline, the project's own files are read, and the other kinds of include (remote, template,
+project, component, artifact) through a :class:`Source` when one is given; an include no
+source holds leaves the configuration *open*: names and keys may come from it, so nothing may
+be asserted about what is absent. A ``local`` include inside a file of another project
+(``project``, ``component``) is that project's file at the same ref, as GitLab reads it
+(:func:`at_origin`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ __all__ = [
     "Resolution",
     "Source",
     "Sources",
+    "at_origin",
     "entries",
+    "origin_of",
     "pin",
     "resolve",
     "wildcard_match",
@@ -147,6 +152,38 @@ def _moves(version: str, *, component: bool) -> str | None:
     return f"reads version {version!r}, which may be a branch that moves; {fix}"
 
 
+def origin_of(include: Include) -> tuple[str, str | None] | None:
+    """The project (and ref) a ``project`` or ``component`` include reads its file from:
+    GitLab reads that file's own ``include: local`` entries from the same project at the same
+    commit. None for other kinds (a template's or a remote file's local includes cannot be
+    read)."""
+    entry = include.entry if isinstance(include.entry, dict) else {}
+    if include.kind == "project" and include.location is not None:
+        ref = entry.get("ref")
+        return include.location, None if ref is None else str(ref)
+    if include.kind == "component" and include.location is not None:
+        from .components import parse
+
+        address = parse(include.location)
+        if address is not None:
+            return f"{address.host}/{address.project}", address.version
+    return None
+
+
+def at_origin(include: Include, origin: tuple[str, str | None] | None) -> Include | None:
+    """A ``local`` include of a file another project holds, as the ``project`` include of
+    that project's file it is (wildcards left out: listing another project needs its tree)."""
+    if origin is None or include.location is None or "*" in include.location:
+        return None
+    project, ref = origin
+    given = include.entry if isinstance(include.entry, dict) else {}
+    entry: dict[str, Any] = {k: v for k, v in given.items() if k != "local"}  # inputs, rules
+    entry.update(project=project, file=include.location.lstrip("/"))
+    if ref is not None:
+        entry["ref"] = ref
+    return Include(include.position, "project", project, entry)
+
+
 def wildcard_match(pattern: str, path: str) -> bool:
     """Whether ``path`` matches the wildcard local include ``pattern``: ``**`` any characters,
     ``*`` any but ``/``, everything else literally (``Repository#search_files_by_wildcard_path``).
@@ -260,7 +297,12 @@ class _State:
         self.inputs: list[tuple[Include, Problem]] = []
 
     def merge(
-        self, data: Mapping[Any, Any], chain: tuple[str, ...], *, foreign: bool = False
+        self,
+        data: Mapping[Any, Any],
+        chain: tuple[str, ...],
+        *,
+        foreign: bool = False,
+        origin: tuple[str, str | None] | None = None,
     ) -> dict[Any, Any]:
         """``data`` over the merge of its includes (``chain``: the files including it;
         ``foreign``: ``data`` came from a :class:`Source`, so its ``local`` includes are files
@@ -270,11 +312,15 @@ class _State:
             conditional = isinstance(include.entry, dict) and "rules" in include.entry
             if conditional and self.keep is not None and not self.keep(include):
                 continue
+            read = include
             if foreign and include.kind == "local":
-                self.open = True
-                self.unresolved.append(include)
-                continue
-            for body in self._bodies(include, chain):
+                there = at_origin(include, origin)
+                if there is None or self.source is None:
+                    self.open = True
+                    self.unresolved.append(include)
+                    continue
+                read = there
+            for body in self._bodies(read, chain):
                 merged = deep_merge(merged, body)
         own = {k: v for k, v in data.items() if k != "include"}
         return deep_merge(merged, own)
@@ -335,7 +381,9 @@ class _State:
         # A job's artifact is a file of this pipeline's own project: its local includes are
         # this project's files (a child pipeline runs on the parent's commit).
         foreign = include.kind != "artifact"
-        yield from self._included(name, documents, include, chain, foreign=foreign)
+        yield from self._included(
+            name, documents, include, chain, foreign=foreign, origin=origin_of(include)
+        )
 
     def _included(
         self,
@@ -345,6 +393,7 @@ class _State:
         chain: tuple[str, ...],
         *,
         foreign: bool = False,
+        origin: tuple[str, str | None] | None = None,
     ) -> Iterator[dict[Any, Any]]:
         """The file ``name`` an include read: its body, inputs set, merged over its own
         includes."""
@@ -359,7 +408,7 @@ class _State:
         if len(documents) > 1:
             body = _with_inputs(documents[0], body, include.entry)
         if isinstance(body, dict):
-            yield self.merge(body, (*chain, name), foreign=foreign)
+            yield self.merge(body, (*chain, name), foreign=foreign, origin=origin)
 
     def _local_paths(self, location: str) -> list[str]:
         from .paths import inside
