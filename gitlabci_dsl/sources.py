@@ -112,7 +112,7 @@ def read_lock(folder: Path) -> dict[str, Locked]:
                 digest=str(entry["digest"]),
             )
             found[locked.key] = locked
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise LoadError(
             f"{shown}: not a lock file gitlabci-dsl vendor wrote ({type(exc).__name__}: {exc}); "
             "run gitlabci-dsl vendor again"

@@ -88,7 +88,7 @@ class Api:
         body = self.get(path, query=query or None)
         try:
             return json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise VendorError(f"GET {path}: GitLab answered with something not JSON") from None
 
 

@@ -291,3 +291,50 @@ def test_a_checkout_of_the_component_project_gives_compile_the_spec(project: Pat
     explained = run("explain", "--format", "json").output
     assert '"build"' in explained
     assert '"after"' in explained
+
+
+def test_gitlab_ci_local_reads_the_component_as_we_do(
+    gitlab_ci_local: Path, project: Path, tmp_path: Path
+) -> None:
+    """An independent implementation: gitlab-ci-local includes the component of
+    `init --component` from the same project and creates the job our resolver creates; given
+    an input of the wrong type, it refuses the pipeline, as our lint does."""
+    import subprocess
+
+    import yaml
+
+    from conftest import git_repo
+    from gitlabci_dsl.lint import lint_text
+
+    assert run("init", "--component").exit_code == 0
+    assert run("compile").exit_code == 0
+    main = (project / ".gitlab-ci.yml").read_text()
+    path = "templates/docker-build.yml"
+    component = {path: (project / path).read_text()}
+    ours = resolve(load(main)[-1].data, project, source=OwnComponents(project))
+    expected = ours.config["docker-build"]
+    for text, accepted in ((main, True), (main.replace("push: false", "push: nope"), False)):
+        repo = git_repo(tmp_path / str(accepted), text, component)
+        shown = subprocess.run(
+            [str(gitlab_ci_local), "--preview"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        source = OwnComponents(repo)
+        found = {f.rule for f in lint_text(text, ".gitlab-ci.yml", root=repo, source=source)}
+        assert ("input-invalid" not in found) is accepted
+        if not accepted:
+            assert shown.returncode != 0
+            assert "`push` input: provided value is not a boolean" in shown.stdout + shown.stderr
+            continue
+        assert shown.returncode == 0, shown.stderr
+        job = yaml.safe_load(shown.stdout)["docker-build"]
+        assert job["stage"] == expected["stage"]
+        assert job["script"] == expected["script"]
+        # gitlab-ci-local writes variables as strings; GitLab passes them as strings too.
+        assert job["variables"] == {
+            k: str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in expected["variables"].items()
+        }

@@ -172,8 +172,11 @@ def test_a_vendored_file_that_differs_from_its_lock_is_an_error(tmp_path: Path) 
         Vendored(folder).text(one({"template": "Jobs/Build.gitlab-ci.yml"}))
 
 
-def test_a_lock_file_that_is_not_ours_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / LOCK_FILE).write_text('{"includes": [{"key": 1}]}')
+@pytest.mark.parametrize(
+    "text", ['{"includes": [{"key": 1}]}', '{"includes": "x"}', "[" * 100_000, "not json"]
+)
+def test_a_lock_file_that_is_not_ours_is_an_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / LOCK_FILE).write_text(text)
     with pytest.raises(LoadError, match="not a lock file gitlabci-dsl vendor wrote"):
         Vendored(tmp_path)
 

@@ -45,6 +45,8 @@ class Stub:
             ),
             "/api/v4/version": json.dumps({"version": "17.5.0", "revision": "abc123"}),
             "/remote/ci.yml": REMOTE,
+            # A server that answers with JSON nested past Python's recursion limit.
+            "/api/v4/projects/hostile%2Fci/repository/commits/1.0.0": "[" * 100_000,
         }
         for ref in ("1.10.1", "v3.0.0", "main"):
             routes[f"/api/v4/projects/group%2Fci/repository/commits/{ref}"] = json.dumps(
@@ -174,6 +176,7 @@ WRONG = "sha256-" + base64.b64encode(b"\0" * 32).decode()
             "vendor it with --url https://gitlab.example.com",
         ),
         ("component: $CI_SERVER_FQDN/group/ci/build@9", "no release matches '9'"),
+        ("component: $CI_SERVER_FQDN/hostile/ci/x@1.0.0", "answered with something not JSON"),
     ],
 )
 def test_vendor_fails_with_the_reason_and_writes_nothing(

@@ -12,7 +12,6 @@ these; :func:`problems` lists them with the fix.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -95,6 +94,8 @@ def problems(spec: Mapping[str, Any] | None, given: Any) -> list[Problem]:
 
 
 def _undeclared(name: str, spec: Mapping[str, Any]) -> str:
+    import difflib
+
     known = sorted(spec)
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
