@@ -518,7 +518,8 @@ def test_kaniko_job() -> None:
     assert "--cache=true" in script
     assert '--cache-repo "$CI_REGISTRY_IMAGE/cache"' in script
     assert '--destination "$MIRROR/app:$CI_COMMIT_SHA"' in script
-    assert "--destination $IMAGE:$tag" in script
+    assert 'set -- "$@" --destination "$IMAGE:$tag"' in script
+    assert script.endswith('"$@"')  # each destination one argument, whatever the image holds
     with pytest.raises(ValidationError, match="needs a tag"):
         KanikoBuild(destinations=["$MIRROR/app"])
     with pytest.raises(ValidationError, match="at least one registry"):
@@ -593,7 +594,7 @@ def test_mirror_copies_every_tag_with_logins_on_stdin(
     logins = job["before_script"]
     if tool == "skopeo":  # skopeo logs in to a credentials file of the job's own
         private, *logins = logins
-        assert private.startswith('export REGISTRY_AUTH_FILE="$(mktemp)"')
+        assert private.startswith('REGISTRY_AUTH_FILE="$(mktemp)"\nexport REGISTRY_AUTH_FILE\n')
     for login in logins:
         assert "--password-stdin" in login
     assert logins[1].startswith("printf '%s' \"$MIRROR_PASSWORD\" |")
@@ -871,7 +872,7 @@ def test_buildah_build_job() -> None:
         "BUILDAH_ISOLATION": "chroot",
     }
     private, login = job["before_script"]
-    assert private.startswith('export REGISTRY_AUTH_FILE="$(mktemp)"')
+    assert private.startswith('REGISTRY_AUTH_FILE="$(mktemp)"\nexport REGISTRY_AUTH_FILE\n')
     assert "trap 'rm -f \"$REGISTRY_AUTH_FILE\"' EXIT" in private
     assert login == (
         "printf '%s' \"$CI_REGISTRY_PASSWORD\" | buildah login --username "
@@ -922,7 +923,7 @@ def test_registry_prune_job() -> None:
     assert job["variables"]["KEEP"] == {"value": "^(main|latest|v.+)$", "expand": False}
     assert job["variables"]["DELETE"] == {"value": ".*", "expand": False}
     private, login = job["before_script"]
-    assert private.startswith('export REGISTRY_AUTH_FILE="$(mktemp)"')
+    assert private.startswith('REGISTRY_AUTH_FILE="$(mktemp)"\nexport REGISTRY_AUTH_FILE\n')
     assert "--password-stdin" in login
     collect, delete = job["script"][-2:]
     assert collect.startswith('KEPT=""')

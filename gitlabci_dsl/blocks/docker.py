@@ -234,9 +234,11 @@ class DockerBuild(JobBlock):
                 buildx.append(f"--cache-to {quote(f'type=registry,ref={ref},mode={mode}')}")
             lines.append("docker buildx create --use --driver docker-container")
             lines.append(
-                'TAG_FLAGS=""\nfor tag in $TAGS; do TAG_FLAGS="$TAG_FLAGS --tag $IMAGE:$tag"; done'
+                # One --tag argument pair per tag, kept as positional parameters (sh has
+                # no arrays): each tag one word whatever the image name holds.
+                'set --\nfor tag in $TAGS; do set -- "$@" --tag "$IMAGE:$tag"; done'
             )
-            lines.append(command([*buildx, *flags, "$TAG_FLAGS", quote(self.context)]))
+            lines.append(command([*buildx, *flags, '"$@"', quote(self.context)]))
             return lines
         build = ["docker build", "--pull", f"--tag {primary}"]
         if isinstance(self.cache, InlineCache):

@@ -113,7 +113,9 @@ class KanikoBuild(JobBlock):
         if self.cache:
             flags += ["--cache=true", f"--cache-repo {quote(self.cache_repo)}"]
         flags += [f"--destination {quote(d)}" for d in self.destinations]
-        destinations = 'DESTINATIONS=""\nfor tag in $TAGS; do DESTINATIONS="$DESTINATIONS --destination $IMAGE:$tag"; done'
+        # One --destination argument pair per tag, kept as positional parameters: each tag
+        # one word whatever the image name holds (busybox sh has no arrays).
+        destinations = 'set --\nfor tag in $TAGS; do set -- "$@" --destination "$IMAGE:$tag"; done'
         return Job(
             self.name,
             stage=self.stage,
@@ -125,6 +127,6 @@ class KanikoBuild(JobBlock):
                 self._config(),
                 "\n".join(self.image_tags.shell()),
                 destinations,
-                command(["/kaniko/executor", *flags, "$DESTINATIONS"]),
+                command(["/kaniko/executor", *flags, '"$@"']),
             ],
         )

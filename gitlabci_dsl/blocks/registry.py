@@ -433,7 +433,8 @@ class Registry(Block):
 
 
 PRIVATE_AUTH_FILE = (
-    'export REGISTRY_AUTH_FILE="$(mktemp)"\n'
+    'REGISTRY_AUTH_FILE="$(mktemp)"\n'
+    "export REGISTRY_AUTH_FILE\n"
     "trap 'rm -f \"$REGISTRY_AUTH_FILE\"' EXIT\n"
     "printf '{}' > \"$REGISTRY_AUTH_FILE\""
 )

@@ -109,7 +109,10 @@ class TrivyScan(JobBlock):
         script = []
         if self.registry.kind == "gar":
             key_file = quote(self.registry.password or "")
-            script.append(f'export TRIVY_USERNAME=_json_key TRIVY_PASSWORD="$(cat {key_file})"')
+            # Assigned, then exported: `export X="$(cat ...)"` would hide a failing cat.
+            script.append(
+                f'TRIVY_PASSWORD="$(cat {key_file})"\nexport TRIVY_USERNAME=_json_key TRIVY_PASSWORD'
+            )
         elif self.registry.kind != "ecr" and self.registry.user and self.registry.password:
             variables["TRIVY_USERNAME"] = self.registry.user
             variables["TRIVY_PASSWORD"] = self.registry.password
