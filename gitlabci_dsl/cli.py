@@ -471,7 +471,8 @@ def vendor(
     ref, SHA and digest of each). lint, explain, graph and compile then read them offline.
     Reads GitLab's REST API; the token comes from $GITLAB_TOKEN (or $CI_JOB_TOKEN in a job),
     never from the command line. This project's own components are not vendored: they are
-    read from templates/. Exit 0 when every include was read, 1 otherwise (nothing written).
+    read from templates/. Files the previous lock listed that no include reads any more are
+    removed. Exit 0 when every include was read, 1 otherwise (nothing written).
     """
     import os
     import urllib.parse
@@ -507,10 +508,12 @@ def vendor(
             return address is not None and address.this_project
 
         made = read_all(texts, api, variables, skip=own)
-        written = write_folder(config.root, folder, made)
+        written, removed = write_folder(config.root, folder, made)
     shown = project.display_path(folder, config.root)
     info(
-        "vendored:", f"{len(made.locked)} include(s) into {shown}/ ({len(written)} file(s) changed)"
+        "vendored:",
+        f"{len(made.locked)} include(s) into {shown}/ ({len(written)} file(s) changed, "
+        f"{len(removed)} no longer included removed)",
     )
 
 

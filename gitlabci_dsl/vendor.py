@@ -354,14 +354,29 @@ def _each_file(listed: list[Include]) -> Iterable[Include]:
             yield include
 
 
-def write_folder(root: Path, folder: Path, made: Vendored) -> list[Path]:
-    """Write ``made`` into ``folder`` (inside the project at ``root``), all files or none."""
+def write_folder(root: Path, folder: Path, made: Vendored) -> tuple[list[Path], list[Path]]:
+    """Write ``made`` into ``folder`` (inside the project at ``root``), all files or none,
+    then remove the files the previous lock file listed that no include reads any more
+    (only those: nothing else in the folder is touched). Returns (written, removed)."""
+    from .errors import LoadError
+    from .gitlab.paths import inside
     from .project import Target, files, write
+    from .sources import read_lock
 
+    try:
+        previous = {entry.path for entry in read_lock(folder).values()}
+    except LoadError:
+        previous = set()  # not a lock file of ours: remove nothing
     targets = [
         Target(module=folder / LOCK_FILE, output=folder / path, text=text)
         for path, text in sorted(made.files.items())
     ]
     build = files(root, targets)
     write(build)
-    return [stale.target.output for stale in build.stale]
+    removed = []
+    for path in sorted(previous - set(made.files)):
+        old = inside(folder, path)
+        if old is not None:
+            old.unlink()
+            removed.append(old)
+    return [stale.target.output for stale in build.stale], removed

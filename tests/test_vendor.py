@@ -157,7 +157,21 @@ def test_vendor_pins_every_include_and_lint_reads_them_offline(
     assert names == {"build", "unit", "lint", "common", "remote-job", "own", "deploy"}
     # Running it again changes nothing.
     again = run("vendor", "--url", url)
-    assert "(0 file(s) changed)" in again.output
+    assert "(0 file(s) changed, 0 no longer included removed)" in again.output
+    # An include dropped from the pipeline: its file goes, and only its file.
+    (folder / "notes.txt").write_text("mine")
+    remote = next(e["path"] for e in lock["includes"] if e["key"].startswith("remote:"))
+    (project / ".gitlab-ci.yml").write_text(
+        "".join(
+            f"{line}\n"
+            for line in pipeline(url).splitlines()
+            if "remote" not in line and "integrity" not in line
+        )
+    )
+    dropped = run("vendor", "--url", url)
+    assert "1 no longer included removed" in dropped.output, dropped.output
+    assert not (folder / remote).exists()
+    assert (folder / "notes.txt").read_text() == "mine"
 
 
 WRONG = "sha256-" + base64.b64encode(b"\0" * 32).decode()
