@@ -183,6 +183,10 @@ FIXTURES: dict[str, tuple[str, str]] = {
         "job:\n  script: docker login -u $U -p $CI_REGISTRY_PASSWORD $CI_REGISTRY\n",
         'job:\n  script: echo "$CI_REGISTRY_PASSWORD" | docker login -u $U --password-stdin $R\n',
     ),
+    "script-injection": (
+        'job:\n  script:\n    - echo $CI_COMMIT_TITLE\n    - eval "deploy $CI_COMMIT_BRANCH"\n',
+        'job:\n  script:\n    - echo "$CI_COMMIT_TITLE"\n    - deploy $CI_COMMIT_BRANCH\n',
+    ),
     "secret-echoed": (
         "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN\n",
         "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN | ./deploy --token-stdin\n",

@@ -264,6 +264,15 @@ _ALL = [
         "Pipe it to the command's stdin option (--password-stdin, --config -, --header @-).",
     ),
     Rule(
+        "script-injection",
+        "error",
+        "A commit message, merge request title or branch name is chosen by whoever pushes or "
+        "opens the merge request. A message or title expanded unquoted is split and globbed "
+        "into arguments; any of them in `eval` or `sh -c` runs as code with the job's secrets "
+        "(CWE-78; OWASP CI/CD Top 10, CICD-SEC-4 Poisoned Pipeline Execution).",
+        'Quote the expansion ("$CI_COMMIT_TITLE"); never build code for eval or sh -c from it.',
+    ),
+    Rule(
         "secret-echoed",
         "warning",
         "A secret printed with echo or printf lands in the job log.",

@@ -146,12 +146,37 @@ def _script_lines(job: dict[Any, Any]) -> Iterator[tuple[str, int, str, int, int
 
 
 def _check_scripts(job: dict[Any, Any], name: str, label: str | None, add: Any) -> None:
+    from .injection import unsafe
+
     for keyword, index, line, offset, lines in _script_lines(job):
+        # A multi-line item is a block scalar: its text starts below the `|`.
+        below = offset + 1 if lines > 1 else 0
         for rule, pattern, message in _line_rules():
             if pattern.search(line):
-                # A multi-line item is a block scalar: its text starts below the `|`.
-                below = offset + 1 if lines > 1 else 0
                 add(rule, message, label, name, keyword, index, line_offset=below)
+        for variable, how in dict.fromkeys(unsafe(line) if "$" in line else ()):
+            add(
+                "script-injection",
+                _injection(variable, how),
+                label,
+                name,
+                keyword,
+                index,
+                line_offset=below,
+            )
+
+
+def _injection(variable: str, how: str) -> str:
+    if how == "unquoted":
+        return (
+            f"${variable} holds text whoever pushes or opens the merge request chooses, and "
+            f'it is expanded unquoted (split into words, globbed): quote it, "${variable}"'
+        )
+    return (
+        f"${variable} holds text whoever pushes or opens the merge request chooses, and {how} "
+        f'runs it as code: pass it as an argument ("$@") or read it from the environment '
+        "inside the command, never build code from it"
+    )
 
 
 def _is_scan(job: dict[Any, Any]) -> bool:
