@@ -192,13 +192,14 @@ Templates = Annotated[
 ]
 
 
-def lint(
+def lint(  # noqa: PLR0917 - typer reads each parameter as an option
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="GitLab CI YAML files, or folders of them (*.yml, *.yaml, searched recursively). "
-            "Default: .gitlab-ci.yml, .gitlab/ci/ and the CI/CD components in templates/ of the "
-            "project.",
+            help="GitLab CI YAML files, or folders of them (*.yml, *.yaml, searched recursively), "
+            "or pipeline modules (pipelines/NAME.py: compiled in memory, findings of their jobs "
+            "at the module's lines). Default: .gitlab-ci.yml, .gitlab/ci/ and the CI/CD "
+            "components in templates/ of the project.",
             show_default=False,
         ),
     ] = None,
@@ -206,75 +207,89 @@ def lint(
         str,
         typer.Option(
             "--format",
-            help="human (file:line:column: severity[rule] message), json, or codequality "
-            "(GitLab's Code Quality report).",
+            help="human (file:line:column: severity[rule] message), json, codequality "
+            "(GitLab's Code Quality report) or sarif (SARIF 2.1.0, for GitHub code scanning "
+            "and security dashboards; findings silenced in the source are listed as "
+            "suppressed, with their reasons).",
         ),
     ] = "human",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
     templates: Templates = None,
+    shellcheck: Annotated[
+        bool,
+        typer.Option(
+            "--shellcheck/--no-shellcheck",
+            help="Run ShellCheck on each job's scripts (as the runner runs them: extends, "
+            "default and !reference applied), reported at the YAML lines that wrote them.",
+        ),
+    ] = True,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Leave out the findings this baseline file lists (see --write-baseline); "
+            "a finding is known by its rule, file, job, message and line text, not its line "
+            "number, so edits elsewhere keep it known.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            help="Write every finding to this baseline file instead of reporting them, and exit 0.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Lint GitLab CI YAML, generated or hand-written: GitLab's schema, the checks GitLab runs
     when it creates a pipeline (stages, needs, extends, !reference, includes...), duplicate
-    keys, and security practice (secrets on command lines or echoed, unpinned images, dind
-    without TLS, only/except, scans allowed to fail, curl | sh, deprecated keywords). Errors
-    are what GitLab refuses; warnings what it accepts but should not. Silence a finding with '# gitlabci-dsl: ignore[RULE]' on its line, or for the whole
+    keys, security practice (secrets on command lines or echoed, unpinned images, dind
+    without TLS, only/except, scans allowed to fail, curl | sh, script injection, deprecated
+    keywords) and ShellCheck on the scripts. Errors are what GitLab refuses; warnings what it
+    accepts but should not. Silence a finding with '# gitlabci-dsl: ignore[RULE] -- why' on
+    its line (a ShellCheck code such as SC2086 for one of its findings), or for the whole
     project with ignore = [...] in [tool.gitlabci-dsl.lint].
 
     Exit 0 when there is no error (with --strict: no warning either), 1 otherwise, 2 on usage
     errors.
     """
     from . import project
-    from .gitlab.components import is_template
-    from .gitlab.paths import read_file
-    from .lint import (
-        RULES,
-        WHOLE_PIPELINE_RULES,
-        child_depths,
-        included_by_others,
-        lint_text,
-    )
-    from .lint.report import render
+    from .lint.baseline import known, read, write
+    from .lint.report import FORMATS, render
     from .term import detail, paint_findings
 
-    if output_format not in ("human", "json", "codequality"):
-        _fail(f"--format {output_format!r}: use human, json or codequality", code=2)
+    if output_format not in FORMATS:
+        _fail(f"--format {output_format!r}: use {', '.join(FORMATS)}", code=2)
     with _errors():
         config = project.load_config(project.find_root(Path.cwd()))
-        unknown = sorted(set(config.lint_ignore) - set(RULES))
-        if unknown:
-            _fail(
-                f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
-                f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
+        run = project.lint(config, paths or (), templates=templates, shellcheck=shellcheck)
+        findings, shown_known = run.linted.findings, 0
+        if write_baseline is not None:
+            write(write_baseline, findings, run.texts)
+            typer.echo(
+                f"{len(findings)} finding(s) written to {write_baseline}: lint with "
+                f"--baseline {write_baseline} to see only new ones",
+                err=True,
             )
-        source = project.include_source(config, templates)
-        files = project.yaml_files(paths or (), config.root)
-        if not files:
-            _fail("no GitLab CI YAML found: give files or folders to lint", code=2)
-        texts = {}
-        for file in files:
-            shown = project.display_path(file, config.root)
-            texts[shown] = read_file(file, shown)
-        # A file another one includes is a part: checked with the file that includes it.
-        parts = included_by_others(texts, config.root)
-        children = child_depths(texts, config.root)
-        findings = []
-        for shown, text in texts.items():
-            skip = config.lint_ignore
-            if shown in parts or is_template(shown):  # a component is a part too
-                skip = (*skip, *WHOLE_PIPELINE_RULES)
-            findings += lint_text(
-                text,
-                shown,
-                root=config.root,
-                ignore=skip,
-                child_depth=children.get(shown, 0),
-                source=source,
-            )
-    detail(
-        "checked "
-        f"{len(files)} file(s): {', '.join(project.display_path(f, config.root) for f in files)}"
+            return
+        if baseline is not None:
+            listed = known(findings, run.texts, read(baseline))
+            shown_known = sum(listed)
+            findings = [f for f, old in zip(findings, listed, strict=True) if not old]
+    if run.processes is not None:
+        detail(f"ShellCheck: {run.processes} process(es)")
+    detail(f"checked {len(run.texts)} file(s): {', '.join(run.texts)}")
+    report = render(
+        findings,
+        output_format,
+        len(run.texts),
+        texts=run.texts,
+        suppressed=run.linted.suppressed,
+        known=shown_known,
     )
-    report = render(findings, output_format, len(files))
     sys.stdout.write(paint_findings(report, sys.stdout) if output_format == "human" else report)
     failing = {"error", "warning"} if strict else {"error"}
     if any(f.severity in failing for f in findings):

@@ -30,14 +30,17 @@ from .errors import CompileError, GitlabCIDSLError, LoadError, UsageError
 
 if TYPE_CHECKING:
     from .gitlab.includes import Source
+    from .lint import Finding, Linted
     from .model.pipeline import Pipeline
 
 __all__ = [
     "Build",
     "Config",
+    "LintRun",
     "PipelineText",
     "Stale",
     "Target",
+    "at_python_lines",
     "build",
     "check_output",
     "check_unique",
@@ -49,6 +52,7 @@ __all__ = [
     "files",
     "find_root",
     "include_source",
+    "lint",
     "load_config",
     "load_pipeline",
     "pipeline_text",
@@ -98,6 +102,8 @@ class Target(NamedTuple):
     # Its children compiled when the pipeline runs: (Generated(...), its module's path) pairs.
     generated: tuple[tuple[Any, Path], ...] = ()
     component: Any = None  # the Component it is, for a CI/CD component's template
+    # Where the module built each job: {job name: (Python file, line)} (see record_sites).
+    sites: Mapping[str, tuple[str, int]] = types.MappingProxyType({})
 
 
 class Stale(NamedTuple):
@@ -433,6 +439,25 @@ def compile_module(path: Path, config: Config) -> Target:
 def compile_tree(path: Path, config: Config) -> list[Target]:
     """The module's pipeline, then each child pipeline its triggers include
     (``Child(pipeline, file=...)``), depth first, as GitLab nests them."""
+    from .model.base import record_sites
+
+    with record_sites() as sites:
+        return _compile_tree(path, config, sites)
+
+
+def _sites_of(pipeline: Any, sites: Mapping[int, tuple[Any, str, int]]) -> Mapping[str, Any]:
+    """Where each job of ``pipeline`` was built, by the job's name."""
+    found = {}
+    for job in getattr(pipeline, "jobs", ()):
+        site = sites.get(id(job))
+        if site is not None and site[0] is job:
+            found[job.name] = site[1:]
+    return types.MappingProxyType(found)
+
+
+def _compile_tree(
+    path: Path, config: Config, sites: Mapping[int, tuple[Any, str, int]]
+) -> list[Target]:
     from .gitlab.facts import MAX_CHILD_PIPELINE_DEPTH
     from .model.base import is_node
 
@@ -441,7 +466,10 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
     # The header names the module compiled, the one to edit and regenerate, even when a
     # factory in a helper module built the pipeline (or its children).
     source = module_name(path, config.root)
-    made = _components(module, path, config, source)
+    made = [
+        target._replace(sites=_sites_of(target.component.pipeline, sites))
+        for target in _components(module, path, config, source)
+    ]
     if pipeline is None:
         return made
     top = Target(
@@ -449,6 +477,7 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
         output=output_path(path, config, module),
         text=_render(pipeline, source, rel),
         included=pipeline.included,
+        sites=_sites_of(pipeline, sites),
     )
     targets = [top]
     written = {top.output: top.text}
@@ -483,7 +512,15 @@ def compile_tree(path: Path, config: Config) -> list[Target]:
                         )
                     continue
                 written[file] = text
-                targets.append(Target(module=path, output=file, text=text, parent=output))
+                targets.append(
+                    Target(
+                        module=path,
+                        output=file,
+                        text=text,
+                        parent=output,
+                        sites=_sites_of(child.pipeline, sites),
+                    )
+                )
                 children(child.pipeline, len(targets) - 1, depth + 1)
         if generated:
             targets[index] = targets[index]._replace(generated=tuple(generated))
@@ -714,6 +751,172 @@ def pipeline_text(path: Path, config: Config) -> PipelineText:
     return PipelineText(top[0].text, shown, pending, artifacts)
 
 
+def at_python_lines(target: Target, findings: Sequence[Finding], root: Path) -> list[Finding]:
+    """``findings`` of ``target``'s text placed at the Python line that wrote each: the
+    string of the script line in the module's ``Job(...)`` call (or the call, or the call of
+    the block that made the job, when the line is not a literal there), the generated
+    file's position kept in the message. Findings of no job built in the module stay where
+    they are."""
+    lines = target.text.splitlines()
+    parsed: dict[str, Any] = {}
+    placed = []
+    for finding in findings:
+        site = target.sites.get(finding.job) if finding.job else None
+        if site is None:
+            placed.append(finding)
+            continue
+        file, line = site
+        written = lines[finding.line - 1] if finding.line and finding.line <= len(lines) else ""
+        fragments = _fragments(written, finding.column)
+        line = _python_line(parsed, file, line, fragments)
+        where = f"{finding.file}:{finding.line}" + (f":{finding.column}" if finding.column else "")
+        placed.append(
+            finding._replace(
+                file=display_path(Path(file), root),
+                line=line,
+                column=None,
+                message=f"{finding.message} (generated {where})",
+            )
+        )
+    return placed
+
+
+def _fragments(written: str, column: int | None) -> list[str]:
+    """The script text of a generated YAML line, as a Python string holds it: the whole
+    item, then the part from the finding's column on."""
+    text = written.strip()
+    if text.startswith("- "):
+        text = text[2:]
+    elif re.match(r"[\w-]+:\s", text):
+        text = text.split(":", 1)[1].strip()
+    found = [text.strip("'\""), text]
+    if column:
+        found.append(written[column - 1 :].rstrip().rstrip("'\""))
+    return [f for f in found if len(f) >= 2]
+
+
+def _python_line(parsed: dict[str, Any], file: str, line: int, fragments: list[str]) -> int:
+    """The line of the string in the call at ``file:line`` (else anywhere in the file, when
+    only one string there holds it) that holds one of ``fragments``; else ``line``."""
+    import ast
+
+    if file not in parsed:
+        try:
+            parsed[file] = ast.parse(Path(file).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError, RecursionError):
+            parsed[file] = None
+    tree = parsed[file]
+    if tree is None:
+        return line
+
+    def literals(root: Any) -> list[tuple[int, str]]:
+        return [
+            (node.lineno, node.value)
+            for node in ast.walk(root)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        ]
+
+    strings = literals(tree)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and node.lineno == line]
+    inside = [literal for call in calls for literal in literals(call)]
+    for fragment in fragments:
+        here = [number for number, value in inside if fragment in value]
+        if here:
+            return here[0]
+        anywhere = {number for number, value in strings if fragment in value}
+        if len(anywhere) == 1:
+            return anywhere.pop()
+    return line
+
+
+def _at_modules(linted: Linted, compiled: Sequence[Target], config: Config) -> Linted:
+    """The findings of the outputs of pipeline modules at the modules' lines, less those a
+    comment on that line silences (``# gitlabci-dsl: ignore[SC2086] -- why``)."""
+    from .lint import silence
+
+    by_output = {display_path(t.output, config.root): t for t in compiled}
+    findings: list[Finding] = []
+    suppressed = list(linted.suppressed)
+    for name in dict.fromkeys(f.file for f in linted.findings):
+        found = [f for f in linted.findings if f.file == name]
+        target = by_output.get(name)
+        if target is None:
+            findings += found
+            continue
+        placed = at_python_lines(target, found, config.root)
+        for module in dict.fromkeys(f.file for f in placed):
+            here = [f for f in placed if f.file == module]
+            if module == name:
+                findings += here
+                continue
+            if Path(module).is_absolute():  # a helper outside the project: not read
+                findings += here
+                continue
+            text = (config.root / module).read_text(encoding="utf-8", errors="replace")
+            findings += silence(here, text, config.lint_ignore, suppressed)
+    return linted._replace(findings=findings, suppressed=suppressed)
+
+
+class LintRun(NamedTuple):
+    """What ``lint`` read and found: each file's text (by the name findings give), the
+    findings, and how many ShellCheck processes ran (None: ShellCheck was off)."""
+
+    texts: dict[str, str]
+    linted: Linted
+    processes: int | None
+
+
+def lint(
+    config: Config,
+    paths: Sequence[Path],
+    *,
+    templates: Path | None = None,
+    shellcheck: bool = True,
+) -> LintRun:
+    """Lint ``paths`` (default: the project's CI files, see :func:`yaml_files`) together,
+    with the project's ignore list and offline include sources; ShellCheck runs on the
+    scripts unless ``shellcheck`` is false or the project ignores the rule. A pipeline
+    module (``pipelines/x.py``) is compiled in memory and its outputs linted, each finding
+    of a job it built placed at the module's line (:func:`at_python_lines`)."""
+    from .gitlab.paths import read_file
+    from .lint import RULES, lint_texts
+    from .lint.shell import ShellCheck
+
+    unknown = sorted(
+        rule
+        for rule in set(config.lint_ignore) - set(RULES)
+        if not (rule.startswith("SC") and rule[2:].isdigit())  # ShellCheck's codes
+    )
+    if unknown:
+        raise LoadError(
+            f"pyproject.toml: [tool.gitlabci-dsl.lint] ignore: unknown rule(s) "
+            f"{', '.join(unknown)}; known rules: {', '.join(sorted(RULES))}"
+        )
+    modules = [path for path in paths if path.suffix == ".py" and path.is_file()]
+    compiled = [t for m in modules for t in compile_tree(m.resolve(), config)]
+    compiled = [t for t in compiled if t.output.suffix in (".yml", ".yaml")]
+    others = [path for path in paths if path not in modules]
+    files = yaml_files(others, config.root) if others or not modules else []
+    if not files and not compiled and not modules:
+        raise UsageError("no GitLab CI YAML found: give files or folders to lint")
+    texts = {}
+    for target in compiled:  # what the module writes now, not what the disk holds
+        texts[display_path(target.output, config.root)] = target.text
+    for file in files:
+        shown = display_path(file, config.root)
+        texts.setdefault(shown, read_file(file, shown))
+    source = include_source(config, templates, pending=texts if compiled else None)
+    scripts = None
+    if shellcheck and "shellcheck" not in config.lint_ignore:
+        scripts = ShellCheck()
+    linted = lint_texts(
+        texts, root=config.root, ignore=config.lint_ignore, source=source, scripts=scripts
+    )
+    if compiled:
+        linted = _at_modules(linted, compiled, config)
+    return LintRun(texts, linted, scripts.processes if scripts is not None else None)
+
+
 def yaml_files(paths: Sequence[Path], root: Path) -> list[Path]:
     """The files ``lint`` reads: ``paths`` (folders searched for ``*.yml``/``*.yaml``), or the
     project's ``.gitlab-ci.yml``, the ``.yml`` files under ``.gitlab/ci/`` (child pipelines
@@ -853,6 +1056,9 @@ def check_output(
         for finding in findings:
             if finding.severity == "error":
                 module = display_path(target.module, root)
+                (placed,) = at_python_lines(target, [finding], root)
+                if placed is not finding:  # the job's own line in the module
+                    module = f"{placed.file}:{placed.line}"
                 fix = RULES[finding.rule].fix
                 problems.append(
                     f"{module}: GitLab would refuse {finding.human()}; {fix[0].lower()}{fix[1:]}"

@@ -102,18 +102,21 @@ def gitlabci_snapshot(request: pytest.FixtureRequest) -> Any:
 
 
 def assert_clean(target: str | Path | Pipeline, *, root: str | Path | None = None) -> None:
-    """Fail unless the pipeline compiles and ``gitlabci-dsl lint`` finds no error or warning.
+    """Fail unless the pipeline compiles and ``gitlabci-dsl lint`` finds no error or warning
+    (ShellCheck's included, each at the module's line that wrote it).
 
     ``target`` is a pipeline module's path (relative to ``root``, by default the project root
     above the working directory) or a ``Pipeline``. The project's
     ``[tool.gitlabci-dsl.lint] ignore`` applies.
     """
     from .emitter import to_yaml
-    from .lint import lint_text
-    from .project import load_config
+    from .lint import lint_texts
+    from .lint.shell import ShellCheck
+    from .project import at_python_lines, load_config
 
     base = _root(Path(root) if root is not None else Path.cwd())
     config = load_config(base)
+    compiled = None
     if isinstance(target, (str, Path)):
         from .errors import GitlabCIDSLError
         from .project import display_path
@@ -128,11 +131,11 @@ def assert_clean(target: str | Path | Pipeline, *, root: str | Path | None = Non
     else:
         text, file = to_yaml(target), "pipeline.yml"
         name = "pipeline"
-    findings = [
-        f
-        for f in lint_text(text, file, root=base, ignore=config.lint_ignore)
-        if f.severity in ("error", "warning")
-    ]
+    scripts = ShellCheck() if "shellcheck" not in config.lint_ignore else None
+    found = lint_texts({file: text}, root=base, ignore=config.lint_ignore, scripts=scripts)
+    findings = [f for f in found.findings if f.severity in ("error", "warning")]
+    if compiled is not None:  # at the module's lines, as `gitlabci-dsl lint MODULE` shows them
+        findings = at_python_lines(compiled, findings, base)
     if findings:
         listed = "\n".join(f.human() for f in findings)
         pytest.fail(f"{name} is not clean:\n{listed}", pytrace=False)

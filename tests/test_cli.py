@@ -221,7 +221,8 @@ BAD_MODULES = {
     ),
     "compile error": (
         "from gitlabci_dsl import Job, Pipeline\npipeline = Pipeline(jobs=[Job('deploy', script=['x'], needs=['scan'])])\n",
-        "pipelines/main.py: GitLab would refuse .gitlab-ci.yml:4:5: error[needs-undefined] "
+        # Line 2 of the module built the job: compile names it.
+        "pipelines/main.py:2: GitLab would refuse .gitlab-ci.yml:4:5: error[needs-undefined] "
         "job 'deploy': needs 'scan', which is not a job; fix the name, or mark the need",
     ),
 }

@@ -143,13 +143,17 @@ def test_block_index_shows_the_pipelines_each_block_runs_in() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_lint_page_lists_every_rule_with_its_severity() -> None:
-    """docs/lint.md has a row for each lint rule, with the rule's severity."""
+def test_rules_page_lists_every_rule_with_its_severity() -> None:
+    """docs/rules.md is what scripts/lint_rules.py writes now, a row and a section for each
+    lint rule, with the rule's severity."""
     from gitlabci_dsl.lint import RULES
 
-    text = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `([\w-]+)` \| (\w+) \|", text, re.M))
+    result = _script_check("lint_rules.py")
+    assert result.returncode == 0, result.stderr
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| \[`([\w-]+)`\]\(#[\w-]+\) \| (\w+) \|", text, re.M))
     assert rows == {rule.id: rule.severity for rule in RULES.values()}
+    assert re.findall(r"^## ([\w-]+)$", text, re.M) == list(RULES)
 
 
 def test_readme_lists_the_lint_options() -> None:

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from conftest import ROOT, git_repo
 from gitlabci_dsl.cli import app
 from gitlabci_dsl.gitlab.reader import Tagged, load
-from gitlabci_dsl.lint import RULES, _as_json, lint_text
+from gitlabci_dsl.lint import RULES, Suppressed, _as_json, lint_text, lint_texts
+from gitlabci_dsl.lint.shell import ShellCheck
 from gitlabci_dsl.project import compile_module, discover, load_config
 from gitlabci_dsl.sources import OwnComponents
 
@@ -187,6 +188,16 @@ FIXTURES: dict[str, tuple[str, str]] = {
         'job:\n  script:\n    - echo $CI_COMMIT_TITLE\n    - eval "deploy $CI_COMMIT_BRANCH"\n',
         'job:\n  script:\n    - echo "$CI_COMMIT_TITLE"\n    - deploy $CI_COMMIT_BRANCH\n',
     ),
+    "shellcheck": (
+        # Arrays are bash's: an Alpine image runs the script in BusyBox's sh.
+        'job:\n  image: alpine:3.20\n  script:\n    - a=(1 2); echo "${a[@]}"\n',
+        'job:\n  image: debian:12\n  script:\n    - a=(1 2); echo "${a[@]}"\n',
+    ),
+    "suppression-without-reason": (
+        "job:\n  image: alpine:latest  # gitlabci-dsl: ignore[unpinned-image]\n  script: a\n",
+        "job:\n  image: alpine:latest  # gitlabci-dsl: ignore[unpinned-image] -- a mirror\n"
+        "  script: a\n",
+    ),
     "secret-echoed": (
         "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN\n",
         "job:\n  script:\n    - |\n      set -e\n      echo $DEPLOY_TOKEN | ./deploy --token-stdin\n",
@@ -232,10 +243,15 @@ def gitlab_ci_local_accepts(gitlab_ci_local: Path, folder: Path, text: str) -> b
     return listed.returncode == 0
 
 
-def rules_of(text: str, root: Path | None = None) -> set[str]:
+def rules_of(text: str, root: Path | None = None, *, scripts: bool = False) -> set[str]:
     depth = 1 if text.startswith(CHILD) else 2 if text.startswith(GRANDCHILD) else 0
     source = OwnComponents(root) if root is not None else None
-    found = lint_text(text, "test.yml", root=root, child_depth=depth, source=source)
+    checker = ShellCheck() if scripts else None
+    found = lint_text(
+        text, "test.yml", root=root, child_depth=depth, source=source, scripts=checker
+    )
+    if checker is not None:
+        found += checker.run()["test.yml"]
     return {f.rule for f in found}
 
 
@@ -256,8 +272,9 @@ def test_rule_triggers_on_its_fixture_and_not_on_the_near_miss(rule: str, tmp_pa
     (tmp_path / "templates" / "build.yml").write_text(COMPONENT, encoding="utf-8")
     subprocess.run([shutil.which("git") or "git", "init", "-q"], cwd=tmp_path, check=True)
     bad, near_miss = FIXTURES[rule]
-    assert rule in rules_of(bad, tmp_path)
-    assert rules_of(near_miss, tmp_path) == set()
+    scripts = rule == "shellcheck"  # ShellCheck's own findings are tested on its fixtures
+    assert rule in rules_of(bad, tmp_path, scripts=scripts)
+    assert rules_of(near_miss, tmp_path, scripts=scripts) == set()
 
 
 def test_findings_name_the_file_job_line_and_column() -> None:
@@ -309,11 +326,24 @@ def test_merge_keys_follow_gitlabs_parser() -> None:
 
 def test_inline_and_configured_suppression(project: Path) -> None:
     """`# gitlabci-dsl: ignore[rule]` silences that rule on its line; [tool.gitlabci-dsl.lint]
-    ignore silences it everywhere; an unknown rule there is an error."""
-    text = "job:\n  script: a\n  script: b  # gitlabci-dsl: ignore[duplicate-key]\n"
+    ignore silences it everywhere; an unknown rule there is an error. A comment without a
+    reason still silences, and says it gave none."""
+    text = "job:\n  script: a\n  script: b  # gitlabci-dsl: ignore[duplicate-key] -- kept\n"
     assert lint_text(text, "ci.yml") == []
     assert lint_text(text.replace("[duplicate-key]", "[schema]"), "ci.yml") != []
     assert lint_text(text.replace("ignore[duplicate-key]", "ignore"), "ci.yml") == []
+    silenced: list[Suppressed] = []
+    bare = text.replace(" -- kept", "")
+    (unexplained,) = lint_text(bare, "ci.yml", suppressed=silenced)
+    assert (unexplained.rule, unexplained.line, unexplained.column) == (
+        "suppression-without-reason",
+        3,
+        bare.splitlines()[2].index("#") + 1,
+    )
+    assert [(s.finding.rule, s.reason) for s in silenced] == [("duplicate-key", "")]
+    silenced.clear()
+    assert lint_text(text, "ci.yml", suppressed=silenced) == []
+    assert [s.reason for s in silenced] == ["kept"]
     (project / "ci.yml").write_text("job:\n  script: a\n  script: b\n", encoding="utf-8")
     assert CliRunner().invoke(app, ["lint", "ci.yml", "--strict"]).exit_code == 1
     (project / "pyproject.toml").write_text(
@@ -344,7 +374,8 @@ def test_output_formats_and_exit_codes(project: Path) -> None:
     assert quality[0]["check_name"] == "needs-undefined"
     assert quality[0]["severity"] == "major"
     assert quality[0]["location"] == {"path": "bad.yml", "lines": {"begin": 3}}
-    assert len(quality[0]["fingerprint"]) == 64
+    digest, occurrence = quality[0]["fingerprint"].split(":")
+    assert (len(digest), occurrence) == (40, "1")
     assert runner.invoke(app, ["lint", "warn.yml"]).exit_code == 0
     assert runner.invoke(app, ["lint", "warn.yml", "--strict"]).exit_code == 1
     assert runner.invoke(app, ["lint", "bad.yml", "--format", "xml"]).exit_code == 2
@@ -374,7 +405,12 @@ def test_every_pipeline_we_ship_is_lint_clean(module: str) -> None:
     rules:changes name (frontend/, libs/core/...) are not in this repository: the examples are
     pipelines of users' projects (pyproject.toml ignores the rule for this repository)."""
     target = compile_module(ROOT / "pipelines" / f"{module}.py", CONFIG)
-    found = lint_text(target.text, target.output.name, root=ROOT, ignore=CONFIG.lint_ignore)
+    found = lint_texts(
+        {target.output.name: target.text},
+        root=ROOT,
+        ignore=CONFIG.lint_ignore,
+        scripts=ShellCheck(),
+    ).findings
     assert CONFIG.lint_ignore == ("changes-match-nothing",)
     assert found == []
 

@@ -74,10 +74,13 @@ def test_a_broken_pipeline_fails_and_leaves_the_yaml_alone(
     assert try_repo(repo, "gitlabci-dsl-compile", pre_commit_home).returncode == 1
     before = (repo / ".gitlab-ci.yml").read_bytes()
     main = repo / "pipelines/main.py"
-    main.write_text(PIPELINE.replace("stage=build,", 'stage="nope",'), encoding="utf-8")
+    broken = PIPELINE.replace("stage=build,", 'stage="nope",')
+    main.write_text(broken, encoding="utf-8")
     result = try_repo(repo, "gitlabci-dsl-compile", pre_commit_home)
     assert result.returncode == 1
-    assert "error: pipelines/main.py: GitLab would refuse .gitlab-ci.yml:" in result.stdout
+    # compile names the module's line that wrote the stage.
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if '"nope"' in text)
+    assert f"error: pipelines/main.py:{line}: GitLab would refuse .gitlab-ci.yml:" in result.stdout
     assert "job 'make': stage 'nope' is not in stages" in result.stdout
     assert (repo / ".gitlab-ci.yml").read_bytes() == before
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import GitlabCIDSLError
-from .reader import Tagged
+from .reader import Document, Tagged
 
 __all__ = [
     "UNKNOWN",
@@ -23,6 +23,7 @@ __all__ = [
     "input_defaults",
     "interpolate",
     "pipeline_data",
+    "pipeline_document",
 ]
 
 # Keys whose nested lists GitLab flattens (lists coming from anchors or !reference).
@@ -67,6 +68,24 @@ def pipeline_data(documents: Sequence[Any]) -> Any:
     if len(documents) > 1:
         data = interpolate(data, input_defaults(documents[0].data))
     return data
+
+
+def pipeline_document(documents: Sequence[Document]) -> Document:
+    """The last of a file's documents with its data as :func:`pipeline_data` gives it; a key
+    named by an input (``$[[ inputs.job_name ]]:``) keeps its positions under the name it
+    takes."""
+    body = documents[-1]
+    if len(documents) == 1:
+        return body
+    inputs = input_defaults(documents[0].data)
+    positions = dict(body.positions)
+    for path, position in body.positions.items():
+        key = path[0] if path else None
+        if isinstance(key, str) and "$[[" in key:
+            named = interpolate(key, inputs)
+            if isinstance(named, str):
+                positions.setdefault((named, *path[1:]), position)
+    return body._replace(data=pipeline_data(documents), positions=positions)
 
 
 def interpolate(data: Any, inputs: dict[str, Any]) -> Any:

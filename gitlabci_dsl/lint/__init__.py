@@ -3,33 +3,38 @@ creates a pipeline, and security practice.
 
 ``lint_text(text, "path/.gitlab-ci.yml")`` returns the findings of one file; the
 ``gitlabci-dsl lint`` command reports them. A finding is silenced by a comment on its line,
-``# gitlabci-dsl: ignore[rule-id]`` (several ids separated by commas; ``ignore`` alone silences
-every rule on the line), or for a whole project by ``ignore = [...]`` in
-``[tool.gitlabci-dsl.lint]``.
+``# gitlabci-dsl: ignore[rule-id] why it is fine`` (several ids separated by commas;
+``ignore`` alone silences every rule on the line; the text after it is the reason, which
+reports keep), or for a whole project by ``ignore = [...]`` in ``[tool.gitlabci-dsl.lint]``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .findings import RULES, Finding, Rule
 
 if TYPE_CHECKING:
     from ..gitlab.includes import Source
     from ..gitlab.reader import Document
+    from .shell import ShellCheck
 
 __all__ = [
     "RULES",
     "WHOLE_PIPELINE_RULES",
     "Finding",
+    "Linted",
     "Rule",
+    "Suppressed",
     "child_depths",
     "included_by_others",
     "lint_documents",
     "lint_text",
+    "lint_texts",
+    "silence",
     "triggered_by_others",
 ]
 
@@ -48,7 +53,23 @@ WHOLE_PIPELINE_RULES: tuple[str, ...] = (
     "on-stop-undefined",
 )
 
-_IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?")
+_IGNORE = re.compile(r"#\s*gitlabci-dsl:\s*ignore(?:\[([\w\s,-]+)\])?(.*)")
+_REASON_SEPARATORS = " \t-:\u2013\u2014"  # `ignore[x] -- why`, `ignore[x]: why`, `ignore[x] why`
+
+
+class Suppressed(NamedTuple):
+    """A finding a comment on its line silences, and the reason the comment gives ("" for
+    none)."""
+
+    finding: Finding
+    reason: str
+
+
+class Linted(NamedTuple):
+    """What linting files found: the findings to report, and those comments silenced."""
+
+    findings: list[Finding]
+    suppressed: list[Suppressed]
 
 
 def included_by_others(
@@ -131,6 +152,8 @@ def lint_text(
     pending: Mapping[str, str] | None = None,
     child_depth: int = 0,
     source: Source | None = None,
+    scripts: ShellCheck | None = None,
+    suppressed: list[Suppressed] | None = None,
 ) -> list[Finding]:
     """The findings of one file's ``text``, in line order.
 
@@ -141,14 +164,19 @@ def lint_text(
     read as includes instead of what the disk holds; ``child_depth``: the file is (part of) a
     child pipeline that many levels below the parent (:func:`child_depths`), 0 for none;
     ``source``: where includes that are not project files are read from
-    (:class:`~gitlabci_dsl.gitlab.includes.Source`; not followed without one).
+    (:class:`~gitlabci_dsl.gitlab.includes.Source`; not followed without one);
+    ``scripts``: where the file's scripts are collected for ShellCheck (with ``practice``),
+    whose findings :func:`lint_texts` adds (not checked without one); ``suppressed``: where
+    the findings that comments silence are added, with their reasons.
     """
+    from ..gitlab.expand import pipeline_document
     from ..gitlab.reader import YamlSyntaxError, load
 
     try:
         documents = load(text)
     except YamlSyntaxError as exc:
-        return [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
+        found = [Finding("yaml-syntax", "error", str(exc), file, None, exc.line, exc.column)]
+        return _filter(found, text, ignore, suppressed)
     findings = lint_documents(
         documents,
         file,
@@ -159,7 +187,61 @@ def lint_text(
         child_depth=child_depth,
         source=source,
     )
-    return _filter(_with_columns(findings, text), text, ignore)
+    if scripts is not None and practice and documents:
+        scripts.add(
+            file, text, pipeline_document(documents), root=root, pending=pending, source=source
+        )
+    return _filter(_with_columns(findings, text), text, ignore, suppressed)
+
+
+def lint_texts(
+    texts: Mapping[str, str],
+    *,
+    root: Path | None = None,
+    ignore: Collection[str] = (),
+    source: Source | None = None,
+    scripts: ShellCheck | None = None,
+) -> Linted:
+    """The findings of several files (``{path from root: text}``) that are linted together,
+    file by file: a file another includes is checked as a part of its pipeline, one a
+    trigger job starts as a child pipeline, CI/CD components (``templates/``) as parts; the
+    scripts of all of them go to ``scripts`` (one :class:`~.shell.ShellCheck` run for all).
+    Findings come file by file, each file's in line order."""
+    from ..gitlab.components import is_template
+
+    parts = included_by_others(texts, root)
+    children = child_depths(texts, root)
+    found: dict[str, list[Finding]] = {}
+    skipped: dict[str, Collection[str]] = {}
+    suppressed: list[Suppressed] = []
+    for name, text in texts.items():
+        skip = ignore
+        if name in parts or is_template(name):
+            skip = (*skip, *WHOLE_PIPELINE_RULES)
+        skipped[name] = skip
+        found[name] = lint_text(
+            text,
+            name,
+            root=root,
+            ignore=skip,
+            child_depth=children.get(name, 0),
+            source=source,
+            scripts=scripts,
+            suppressed=suppressed,
+        )
+    if scripts is not None:
+        for name, extra in scripts.run().items():
+            if extra:
+                silenced: list[Suppressed] = []
+                kept = _filter(extra, texts[name], skipped[name], silenced)
+                # A comment that silences only ShellCheck's findings needs its reason too.
+                known = {f.line for f in found[name] if f.rule == _NO_REASON}
+                lines = texts[name].splitlines()
+                more = _unexplained(silenced, skipped[name], lines)
+                kept += [f for f in more if f.line not in known]
+                suppressed += silenced
+                found[name] = sorted([*found[name], *kept], key=_order)
+    return Linted([finding for name in texts for finding in found[name]], suppressed)
 
 
 def _with_columns(findings: list[Finding], text: str) -> list[Finding]:
@@ -192,30 +274,14 @@ def lint_documents(
 ) -> list[Finding]:
     """The findings of a file's documents as the reader gives them (see :func:`lint_text`),
     before suppression comments and the ignore list are applied."""
-    from ..gitlab.expand import (
-        ConfigTooBigError,
-        gitlab_view,
-        input_defaults,
-        interpolate,
-        pipeline_data,
-    )
+    from ..gitlab.expand import ConfigTooBigError, gitlab_view, pipeline_document
     from ..gitlab.facts import GLOBAL_KEYS
     from .semantics import check
 
     documents = list(documents)
     if len(documents) > 1:
-        # A `spec:` header: the pipeline is checked with each input at its default. A job
-        # named by an input (`$[[ inputs.job_name ]]:`) keeps its positions under its name.
-        body = documents[-1]
-        inputs = input_defaults(documents[0].data)
-        positions = dict(body.positions)
-        for path, position in body.positions.items():
-            key = path[0] if path else None
-            if isinstance(key, str) and "$[[" in key:
-                named = interpolate(key, inputs)
-                if isinstance(named, str):
-                    positions.setdefault((named, *path[1:]), position)
-        documents[-1] = body._replace(data=pipeline_data(documents), positions=positions)
+        # A `spec:` header: the pipeline is checked with each input at its default.
+        documents[-1] = pipeline_document(documents)
     findings: list[Finding] = []
     for number, document in enumerate(documents):
         for duplicate in document.duplicates:
@@ -295,18 +361,81 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-def _filter(findings: Iterable[Finding], text: str, ignore: Collection[str]) -> list[Finding]:
+def silence(
+    findings: Iterable[Finding],
+    text: str,
+    ignore: Collection[str] = (),
+    suppressed: list[Suppressed] | None = None,
+) -> list[Finding]:
+    """``findings`` placed in ``text`` less those silenced there or by ``ignore``, as
+    :func:`lint_text` silences its own (for findings placed in another file: the Python line
+    of a pipeline module)."""
+    return _filter(findings, text, ignore, suppressed)
+
+
+def _filter(
+    findings: Iterable[Finding],
+    text: str,
+    ignore: Collection[str],
+    suppressed: list[Suppressed] | None = None,
+) -> list[Finding]:
+    """``findings`` without those of ``ignore`` (rule ids, or a checker's codes such as
+    ``SC2086``) and those a comment on their line silences (added to ``suppressed`` with the
+    comment's reason), in line order. A comment that silences findings without saying why is
+    a ``suppression-without-reason`` finding."""
     lines = text.splitlines()
     kept = []
+    silenced: list[Suppressed] = []
     for finding in findings:
-        if finding.rule in ignore:
+        if finding.rule in ignore or finding.code in ignore:
             continue
         if finding.line is not None and 0 < finding.line <= len(lines):
             match = _IGNORE.search(lines[finding.line - 1])
             if match and (
                 match.group(1) is None
-                or finding.rule in {r.strip() for r in match.group(1).split(",")}
+                or not {finding.rule, finding.code}.isdisjoint(
+                    r.strip() for r in match.group(1).split(",")
+                )
             ):
+                silenced.append(Suppressed(finding, match.group(2).strip(_REASON_SEPARATORS)))
                 continue
         kept.append(finding)
-    return sorted(kept, key=lambda f: (f.line or 0, f.column or 0, f.rule))
+    kept += _unexplained(silenced, ignore, lines)
+    if suppressed is not None:
+        suppressed += silenced
+    return sorted(kept, key=_order)
+
+
+_NO_REASON = "suppression-without-reason"
+
+
+def _unexplained(
+    silenced: Iterable[Suppressed], ignore: Collection[str], lines: Sequence[str]
+) -> list[Finding]:
+    """One finding for each line whose comment silences findings and gives no reason, at
+    the comment."""
+    if _NO_REASON in ignore:
+        return []
+    first: dict[int, Finding] = {}
+    for finding, reason in silenced:
+        if not reason and finding.line is not None:
+            first.setdefault(finding.line, finding)
+    found = []
+    for line, finding in sorted(first.items()):
+        match = _IGNORE.search(lines[line - 1])
+        found.append(
+            Finding(
+                _NO_REASON,
+                "info",
+                f"the comment silences {finding.rule} without saying why",
+                finding.file,
+                finding.job,
+                line,
+                match.start() + 1 if match else None,
+            )
+        )
+    return found
+
+
+def _order(finding: Finding) -> tuple[int, int, str, str]:
+    return (finding.line or 0, finding.column or 0, finding.rule, finding.message)

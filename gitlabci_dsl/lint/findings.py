@@ -6,7 +6,7 @@ from typing import Literal, NamedTuple
 
 from ..gitlab.facts import DEPRECATED_GLOBALS, MATRIX_LIMIT, MAX_INCLUDES
 
-__all__ = ["RULES", "Finding", "Rule", "Severity"]
+__all__ = ["CWE", "RISKS", "RULES", "Finding", "Rule", "Severity"]
 
 # error: GitLab refuses the file. warning: GitLab accepts it, but it is insecure, fragile or
 # deprecated. info: something the linter could not check.
@@ -14,16 +14,46 @@ Severity = Literal["error", "warning", "info"]
 
 
 class Rule(NamedTuple):
-    """A check: its id, how serious a finding is, why it matters and how to fix it."""
+    """A check: its id, how serious a finding is, why it matters and how to fix it; for a
+    weakness, the CWE it is an instance of and the OWASP Top 10 CI/CD Security Risk
+    (``CICD-SEC-4``) it opens."""
 
     id: str
     severity: Severity
     why: str
     fix: str
+    cwe: int | None = None
+    risk: str | None = None
+
+
+CWE: dict[int, str] = {
+    78: "Improper Neutralization of Special Elements used in an OS Command "
+    "('OS Command Injection')",
+    214: "Invocation of Process Using Visible Sensitive Information",
+    319: "Cleartext Transmission of Sensitive Information",
+    477: "Use of Obsolete Function",
+    494: "Download of Code Without Integrity Check",
+    532: "Insertion of Sensitive Information into Log File",
+    693: "Protection Mechanism Failure",
+    829: "Inclusion of Functionality from Untrusted Control Sphere",
+}
+"""The CWE entries rules map to (https://cwe.mitre.org/data/definitions/N.html)."""
+
+RISKS: dict[str, str] = {
+    "CICD-SEC-1": "Insufficient Flow Control Mechanisms",
+    "CICD-SEC-3": "Dependency Chain Abuse",
+    "CICD-SEC-4": "Poisoned Pipeline Execution (PPE)",
+    "CICD-SEC-6": "Insufficient Credential Hygiene",
+    "CICD-SEC-7": "Insecure System Configuration",
+    "CICD-SEC-9": "Improper Artifact Integrity Validation",
+}
+"""The OWASP Top 10 CI/CD Security Risks rules map to
+(https://owasp.org/www-project-top-10-ci-cd-security-risks/)."""
 
 
 class Finding(NamedTuple):
-    """One problem in one file."""
+    """One problem in one file; ``code`` is the checker's own id where a rule runs another
+    checker (ShellCheck's ``SC2086``)."""
 
     rule: str
     severity: Severity
@@ -32,6 +62,7 @@ class Finding(NamedTuple):
     job: str | None = None
     line: int | None = None
     column: int | None = None
+    code: str | None = None
 
     def human(self) -> str:
         """``file:line:column: severity[rule] job 'x': message``."""
@@ -177,6 +208,7 @@ _ALL = [
         "created, so a job that needs it does not wait for that pipeline.",
         "Give the trigger `strategy: depend` (or `mirror`) if the job must wait for the "
         "downstream pipeline's result.",
+        risk="CICD-SEC-1",
     ),
     Rule(
         "child-too-deep",
@@ -236,6 +268,8 @@ _ALL = [
         "changes the pipeline without a commit of this project: a compromised or broken "
         "release of the other project runs here at once.",
         "Pin a release version (`@1.2.3`, `ref: v1.2.3`) or a commit SHA.",
+        cwe=829,
+        risk="CICD-SEC-3",
     ),
     Rule(
         "input-undeclared",
@@ -258,55 +292,88 @@ _ALL = [
         "Give a value of the declared type and options (numbers and booleans unquoted).",
     ),
     Rule(
+        "suppression-without-reason",
+        "info",
+        "A `# gitlabci-dsl: ignore[...]` comment that does not say why the finding is "
+        "acceptable leaves the next reader to guess whether it still is.",
+        "Say why after the brackets: `# gitlabci-dsl: ignore[unpinned-image] -- mirrored, "
+        "pinned upstream by digest`.",
+    ),
+    Rule(
         "secret-on-command-line",
         "warning",
         "A password or token in a command's arguments shows in the process list and in logs.",
         "Pipe it to the command's stdin option (--password-stdin, --config -, --header @-).",
+        cwe=214,
+        risk="CICD-SEC-6",
     ),
     Rule(
         "script-injection",
         "error",
         "A commit message, merge request title or branch name is chosen by whoever pushes or "
         "opens the merge request. A message or title expanded unquoted is split and globbed "
-        "into arguments; any of them in `eval` or `sh -c` runs as code with the job's secrets "
-        "(CWE-78; OWASP CI/CD Top 10, CICD-SEC-4 Poisoned Pipeline Execution).",
+        "into arguments; any of them in `eval` or `sh -c` runs as code with the job's secrets.",
         'Quote the expansion ("$CI_COMMIT_TITLE"); never build code for eval or sh -c from it.',
+        cwe=78,
+        risk="CICD-SEC-4",
+    ),
+    Rule(
+        "shellcheck",
+        "warning",
+        "ShellCheck finds a script line that fails, misbehaves or is fragile at run time "
+        "(a syntax error, an unquoted expansion split into words, a command in the wrong "
+        "dialect for the image's shell). GitLab accepts the file; the job breaks when it runs. "
+        "Its errors and warnings are warnings here, its notes infos.",
+        "Fix the line as ShellCheck's page for the code explains "
+        "(https://www.shellcheck.net/wiki/SC2086 for SC2086), or put "
+        "`# shellcheck disable=SC2086` in the script when the line is right.",
     ),
     Rule(
         "secret-echoed",
         "warning",
         "A secret printed with echo or printf lands in the job log.",
         "Pipe it to the command that needs it; never print it.",
+        cwe=532,
+        risk="CICD-SEC-6",
     ),
     Rule(
         "unpinned-image",
         "warning",
         "An image without a version (or :latest) changes under the job without notice.",
         "Pin a version tag or a digest.",
+        cwe=829,
+        risk="CICD-SEC-3",
     ),
     Rule(
         "dind-without-tls",
         "warning",
         "Docker-in-Docker without TLS lets any container on the job's network use the daemon.",
         "Set DOCKER_TLS_CERTDIR: /certs and DOCKER_HOST: tcp://docker:2376.",
+        cwe=319,
+        risk="CICD-SEC-7",
     ),
     Rule(
         "only-except",
         "warning",
         "only/except are deprecated and cannot express what rules: can.",
         "Rewrite them as rules:.",
+        cwe=477,
     ),
     Rule(
         "scan-allow-failure",
         "warning",
         "A security scan allowed to fail never blocks the deployments after it.",
         "Remove allow_failure: true (or gate the deploy some other way).",
+        cwe=693,
+        risk="CICD-SEC-1",
     ),
     Rule(
         "curl-pipe-shell",
         "warning",
         "Piping a download into a shell runs whatever the server sends.",
         "Download to a file, verify its checksum, then run it.",
+        cwe=494,
+        risk="CICD-SEC-9",
     ),
     Rule(
         "deprecated-keyword",
@@ -314,6 +381,7 @@ _ALL = [
         f"Deprecated keywords (global {'/'.join(DEPRECATED_GLOBALS)}, type) "
         "may be removed from GitLab.",
         "Use default: for global settings and stage: for type.",
+        cwe=477,
     ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}

@@ -31,7 +31,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar, Final, NoReturn, TypeGuard, TypeVar
 
 import attrs
@@ -67,6 +70,7 @@ __all__ = [
     "of",
     "owner",
     "pattern",
+    "record_sites",
     "seq",
     "shape_of",
     "shaped",
@@ -228,6 +232,40 @@ def shape_of(attribute: Any) -> Shape:
     return validator_shape(validator_of(attribute))
 
 
+# While a pipeline module runs (record_sites), where each node that records its site was
+# built: id(node) -> (node, file, line). None otherwise: building a node costs one check.
+_sites: dict[int, tuple[Any, str, int]] | None = None
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
+@contextmanager
+def record_sites() -> Iterator[dict[int, tuple[Any, str, int]]]:
+    """Within the block, note the file and line of the code outside gitlabci-dsl that built
+    each job (the user's ``Job(...)``, or the call of the block that made it): ``{id(job):
+    (job, file, line)}``, the job kept so that its id stays its own. Nested blocks share
+    the outer record."""
+    global _sites  # noqa: PLW0603 - one record per module run, read by Node
+    if _sites is not None:
+        yield _sites
+        return
+    _sites = {}
+    try:
+        yield _sites
+    finally:
+        _sites = None
+
+
+def _site() -> tuple[str, int] | None:
+    """The innermost frame of the stack that is neither gitlabci-dsl's nor generated code's."""
+    frame = sys._getframe(2)  # the caller of __attrs_post_init__'s caller
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if not file.startswith(("<", _PACKAGE)):
+            return file, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
 class Node:
     """Base of every model class: value equality, hashing and ``repr`` over the attrs fields.
 
@@ -241,6 +279,9 @@ class Node:
     named_in_messages: ClassVar[bool] = False
     """Whether messages name a node by its ``name`` too (``DockerBuild 'build'``); jobs and
     stages are always named."""
+
+    records_site: ClassVar[bool] = False
+    """Whether :func:`record_sites` notes where nodes of the class are built (jobs)."""
 
     node_kind: ClassVar[str] = "Node"
     """Which gitlabci-dsl class this is (``"Job"``, ``"Rule"``...): set on each of ours,
@@ -262,6 +303,10 @@ class Node:
             cls.__init__ = _suggesting(cls, init)  # type: ignore[method-assign]
 
     def __attrs_post_init__(self) -> None:
+        if _sites is not None and self.records_site:
+            site = _site()
+            if site is not None:
+                _sites[id(self)] = (self, *site)
         for name, attribute, check, always in self._field_checks:
             value = getattr(self, name)
             if value is not None or always:

@@ -7,7 +7,7 @@ spelled ``except_`` here; see docs/keywords.md for the full table.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
@@ -196,6 +196,8 @@ class Job(Node):
     names. ``extra`` is merged into the job last and overrides typed keys.
     See https://docs.gitlab.com/ci/yaml/#job-keywords
     """
+
+    records_site: ClassVar[bool] = True
 
     name: str = attrs.field(kw_only=False, validator=_job_name_check)
     stage: Stage | str | None = attrs.field(
