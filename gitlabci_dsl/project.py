@@ -758,7 +758,7 @@ def at_python_lines(target: Target, findings: Sequence[Finding], root: Path) -> 
     file's position kept in the message. Findings of no job built in the module stay where
     they are."""
     lines = target.text.splitlines()
-    parsed: dict[str, Any] = {}
+    parsed: dict[str, _Strings | None] = {}
     placed = []
     for finding in findings:
         site = target.sites.get(finding.job) if finding.job else None
@@ -795,19 +795,21 @@ def _fragments(written: str, column: int | None) -> list[str]:
     return [f for f in found if len(f) >= 2]
 
 
-def _python_line(parsed: dict[str, Any], file: str, line: int, fragments: list[str]) -> int:
-    """The line of the string in the call at ``file:line`` (else anywhere in the file, when
-    only one string there holds it) that holds one of ``fragments``; else ``line``."""
+class _Strings(NamedTuple):
+    """A Python file's string literals, ``(line, text)``: all of them, and those inside
+    each call by the line the call starts on. Built once per file, for all its findings."""
+
+    everywhere: list[tuple[int, str]]
+    in_calls: dict[int, list[tuple[int, str]]]
+
+
+def _strings_of(file: str) -> _Strings | None:
     import ast
 
-    if file not in parsed:
-        try:
-            parsed[file] = ast.parse(Path(file).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, ValueError, RecursionError):
-            parsed[file] = None
-    tree = parsed[file]
-    if tree is None:
-        return line
+    try:
+        tree = ast.parse(Path(file).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return None
 
     def literals(root: Any) -> list[tuple[int, str]]:
         return [
@@ -816,14 +818,29 @@ def _python_line(parsed: dict[str, Any], file: str, line: int, fragments: list[s
             if isinstance(node, ast.Constant) and isinstance(node.value, str)
         ]
 
-    strings = literals(tree)
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and node.lineno == line]
-    inside = [literal for call in calls for literal in literals(call)]
+    in_calls: dict[int, list[tuple[int, str]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            in_calls.setdefault(node.lineno, []).extend(literals(node))
+    return _Strings(literals(tree), in_calls)
+
+
+def _python_line(
+    parsed: dict[str, _Strings | None], file: str, line: int, fragments: list[str]
+) -> int:
+    """The line of the string in the call at ``file:line`` (else anywhere in the file, when
+    only one string there holds it) that holds one of ``fragments``; else ``line``."""
+    if file not in parsed:
+        parsed[file] = _strings_of(file)
+    strings = parsed[file]
+    if strings is None:
+        return line
+    inside = strings.in_calls.get(line, [])
     for fragment in fragments:
         here = [number for number, value in inside if fragment in value]
         if here:
             return here[0]
-        anywhere = {number for number, value in strings if fragment in value}
+        anywhere = {number for number, value in strings.everywhere if fragment in value}
         if len(anywhere) == 1:
             return anywhere.pop()
     return line
@@ -837,15 +854,18 @@ def _at_modules(linted: Linted, compiled: Sequence[Target], config: Config) -> L
     by_output = {display_path(t.output, config.root): t for t in compiled}
     findings: list[Finding] = []
     suppressed = list(linted.suppressed)
-    for name in dict.fromkeys(f.file for f in linted.findings):
-        found = [f for f in linted.findings if f.file == name]
+    by_file: dict[str, list[Finding]] = {}
+    for finding in linted.findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    for name, found in by_file.items():
         target = by_output.get(name)
         if target is None:
             findings += found
             continue
-        placed = at_python_lines(target, found, config.root)
-        for module in dict.fromkeys(f.file for f in placed):
-            here = [f for f in placed if f.file == module]
+        by_module: dict[str, list[Finding]] = {}
+        for finding in at_python_lines(target, found, config.root):
+            by_module.setdefault(finding.file, []).append(finding)
+        for module, here in by_module.items():
             if module == name:
                 findings += here
                 continue

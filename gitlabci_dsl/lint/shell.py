@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..gitlab.facts import GLOBAL_KEYS
+from ..gitlab.reader import Document, Tagged
 from .findings import Finding, Severity
 
 if TYPE_CHECKING:
     from ..gitlab.includes import Source
-    from ..gitlab.reader import Document
     from ..gitlab.scripts import Script
 
 __all__ = ["MAX_SCRIPT_BYTES_PER_FILE", "TIMEOUT_SECONDS", "ShellCheck", "shellcheck_binary"]
@@ -71,7 +71,7 @@ class _Unit(NamedTuple):
 
 class _File(NamedTuple):
     name: str
-    text: str
+    lines: list[str]  # the text's lines, split once for every finding of the file
     positions: Mapping[tuple[str | int, ...], tuple[int, int]]
 
 
@@ -119,7 +119,7 @@ class ShellCheck:
         if not isinstance(document.data, dict):
             return
         number = len(self._files)
-        self._files.append(_File(file, text, document.positions))
+        self._files.append(_File(file, text.splitlines(), document.positions))
         data = _located(document.data, (), {})
         try:
             config = resolve(data, root, pending=pending, source=source).config
@@ -256,7 +256,7 @@ class ShellCheck:
         if string is None:
             return None
         file = self._files[unit.file]
-        where = _position(file.text, file.positions, string, within, column)
+        where = _position(file.lines, file.positions, string, within, column)
         top = string.path[0] if string.path else None
         job = top if isinstance(top, str) and top not in GLOBAL_KEYS else None
         return Finding(
@@ -315,8 +315,6 @@ def _located(value: Any, path: tuple[str | int, ...], done: dict[int, Any]) -> A
             else:
                 result[key] = _located(item, (*path, key), done)
     else:
-        from ..gitlab.reader import Tagged
-
         items = [_located(item, (*path, i), done) for i, item in enumerate(value)]
         result = Tagged(value.tag, items) if isinstance(value, Tagged) else items
         done[id(value)] = result
@@ -324,7 +322,7 @@ def _located(value: Any, path: tuple[str | int, ...], done: dict[int, Any]) -> A
 
 
 def _position(
-    text: str,
+    lines: Sequence[str],
     positions: Mapping[tuple[str | int, ...], tuple[int, int]],
     string: Located,
     within: int,
@@ -334,7 +332,6 @@ def _position(
     start = positions.get(string.path)
     if start is None:
         return None
-    lines = text.splitlines()
     if string.path and not isinstance(string.path[-1], int):
         start = _value_start(lines, start)  # a key's position: find its value
     offset = sum(len(part) + 1 for part in string.split("\n")[:within]) + column - 1
